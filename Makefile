@@ -1,0 +1,89 @@
+# keyfin — see README.md.  `make run` / `make start` / `make stop` / `make test`.
+
+BUILD    ?= build
+CC       ?= cc
+PKGS      = fcgi libsodium json-c libpq
+CFLAGS   ?= -O2 -g
+WARN      = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
+HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDHARDEN  = -pie -Wl,-z,relro,-z,now
+# CI (CI=true) and DEVELOPER=1 turn every warning into an error.
+ifneq ($(filter true 1,$(CI) $(DEVELOPER)),)
+WARN     += -Werror
+endif
+SANITIZE ?=
+ALL_CFLAGS  = $(WARN) $(CFLAGS) $(HARDEN) $(SANITIZE) -D_GNU_SOURCE -Iinclude -I$(BUILD) \
+	      $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_LDFLAGS = $(LDFLAGS) $(LDHARDEN) $(SANITIZE)
+LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+SRCS = $(wildcard src/*.c)
+OBJS = $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations.o
+DEPS = $(OBJS:.o=.d)
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all build deps run start stop status test check unit integration asan clean
+
+all: build
+
+build: $(BUILD)/keyfin
+
+# Installs the Debian packages that are missing (a no-op when all are there).
+deps:
+	@scripts/deps
+
+$(BUILD)/keyfin: $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/migrations.c: scripts/embed-sql $(sort $(wildcard sql/*.sql))
+	@mkdir -p $(BUILD)
+	scripts/embed-sql $(sort $(wildcard sql/*.sql)) > $@
+
+$(BUILD)/obj/migrations.o: $(BUILD)/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Unit tests: tests/unit/test_NAME.c links src/NAME.c (pure modules) and cmocka.
+$(BUILD)/tests/test_%: tests/unit/test_%.c src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) \
+		$(shell pkg-config --cflags --libs cmocka libsodium json-c 2>/dev/null)
+
+run: deps build
+	scripts/stack run
+
+start: deps build
+	scripts/stack start
+
+stop:
+	scripts/stack stop
+
+status:
+	scripts/stack status
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+integration: build
+	node --test --test-concurrency=1 tests/integration/
+
+test: deps
+	$(MAKE) unit integration
+
+check: test
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build/asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" KEYFIN_BIN=$(CURDIR)/build/asan/keyfin test
+
+clean:
+	rm -rf build
+
+-include $(DEPS)
