@@ -1,0 +1,40 @@
+/*
+ * config: every setting of keyfin in one table (name, environment variable,
+ * default, documentation).  Values come from the environment (12-factor);
+ * a bad value is refused at start with a message that names the variable.
+ */
+#ifndef KEYFIN_CONFIG_H
+#define KEYFIN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+	const char *database_url;
+	const char *listen;
+	int workers;
+	const char *secret_file;
+	const char *secret;
+	bool legacy_authorization;
+	const char *server_name;
+	bool migrate_on_start;
+	int activity_interval;
+	bool db_prepared;
+	int db_connect_timeout;
+	int max_body;
+	const char *log_level;
+	int backlog;
+};
+
+/*
+ * Fill `cfg` from the environment.  Strings point into the environment or
+ * into static defaults; nothing is allocated.  Returns 0, or -1 with a
+ * sentence in `err` naming the variable and what it accepts.
+ */
+int config_load(struct config *cfg, char *err, size_t err_len);
+
+/* Print the table of settings (variable, default, meaning) for --help. */
+void config_print_help(FILE *out);
+
+#endif

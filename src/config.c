@@ -1,0 +1,161 @@
+#include "keyfin/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL };
+
+struct config_entry {
+	const char *env;
+	enum config_type type;
+	size_t offset;
+	const char *def;        /* NULL: computed at load (see config_load) */
+	int min, max;           /* CONFIG_INT bounds */
+	const char *doc;
+};
+
+#define STR(field, env, def, doc) \
+	{ env, CONFIG_STRING, offsetof(struct config, field), def, 0, 0, doc }
+#define INT(field, env, def, lo, hi, doc) \
+	{ env, CONFIG_INT, offsetof(struct config, field), def, lo, hi, doc }
+#define BOOL(field, env, def, doc) \
+	{ env, CONFIG_BOOL, offsetof(struct config, field), def, 0, 0, doc }
+
+static const struct config_entry config_table[] = {
+	STR(database_url, "KEYFIN_DATABASE_URL", "",
+	    "libpq connection string or URL; falls back to DATABASE_URL, then to libpq's PG* variables"),
+	STR(listen, "KEYFIN_LISTEN", "127.0.0.1:9000",
+	    "FastCGI socket: unix:/path/to.sock, HOST:PORT or :PORT"),
+	INT(workers, "KEYFIN_WORKERS", NULL, 1, 256,
+	    "worker processes (default: number of CPU cores)"),
+	STR(secret_file, "KEYFIN_SECRET_FILE", "",
+	    "file holding the server secret: 64 hex characters (make one with `keyfin secret generate`)"),
+	STR(secret, "KEYFIN_SECRET", "",
+	    "the server secret itself, 64 hex characters (KEYFIN_SECRET_FILE is preferred)"),
+	BOOL(legacy_authorization, "KEYFIN_LEGACY_AUTHORIZATION", "on",
+	     "accept Emby-era credentials (X-Emby-Authorization, X-Emby-Token, X-MediaBrowser-Token, api_key, the Emby scheme): on = Jellyfin 10.11, off = 12.x"),
+	STR(server_name, "KEYFIN_SERVER_NAME", "keyfin",
+	    "ServerName reported by /System/Info"),
+	BOOL(migrate_on_start, "KEYFIN_MIGRATE_ON_START", "off",
+	     "apply pending migrations when `keyfin serve` starts"),
+	INT(activity_interval, "KEYFIN_ACTIVITY_INTERVAL", "60", 0, 86400,
+	    "seconds between two writes of a key's or session's DateLastActivity (0: every use)"),
+	BOOL(db_prepared, "KEYFIN_DB_PREPARED", "on",
+	     "use named prepared statements; off sends every query unnamed (for pgbouncer < 1.21 in transaction mode)"),
+	INT(db_connect_timeout, "KEYFIN_DB_CONNECT_TIMEOUT", "3", 1, 60,
+	    "seconds to wait for PostgreSQL when (re)connecting; requests get 503 meanwhile"),
+	INT(max_body, "KEYFIN_MAX_BODY", "65536", 1024, 16777216,
+	    "largest request body accepted, in bytes (413 above)"),
+	STR(log_level, "KEYFIN_LOG_LEVEL", "info",
+	    "debug, info, warn or error"),
+	INT(backlog, "KEYFIN_BACKLOG", "1024", 16, 65535,
+	    "listen backlog of the FastCGI socket"),
+};
+
+#define CONFIG_COUNT (sizeof(config_table) / sizeof(config_table[0]))
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *yes[] = { "on", "true", "yes", "1" };
+	static const char *no[] = { "off", "false", "no", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+static int config_set(struct config *cfg, const struct config_entry *e,
+		      const char *value, char *err, size_t err_len)
+{
+	char *field = (char *)cfg + e->offset;
+	bool b;
+
+	switch (e->type) {
+	case CONFIG_STRING:
+		*(const char **)(void *)field = value;
+		return 0;
+	case CONFIG_INT:
+		if (parse_int(value, e->min, e->max, (int *)(void *)field) == 0)
+			return 0;
+		snprintf(err, err_len, "%s: expected a whole number from %d to %d",
+			 e->env, e->min, e->max);
+		return -1;
+	case CONFIG_BOOL:
+		if (parse_bool(value, &b) == 0) {
+			*(bool *)(void *)field = b;
+			return 0;
+		}
+		snprintf(err, err_len, "%s: expected on or off", e->env);
+		return -1;
+	}
+	return -1;
+}
+
+int config_load(struct config *cfg, char *err, size_t err_len)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->workers = default_workers();
+	for (size_t i = 0; i < CONFIG_COUNT; i++) {
+		const struct config_entry *e = &config_table[i];
+		const char *value = getenv(e->env);
+
+		if (value == NULL || value[0] == '\0')
+			value = e->def;
+		if (value == NULL)
+			continue;
+		if (config_set(cfg, e, value, err, err_len) != 0)
+			return -1;
+	}
+	if (cfg->database_url[0] == '\0' && getenv("DATABASE_URL") != NULL)
+		cfg->database_url = getenv("DATABASE_URL");
+	if (strcmp(cfg->log_level, "debug") != 0 && strcmp(cfg->log_level, "info") != 0 &&
+	    strcmp(cfg->log_level, "warn") != 0 && strcmp(cfg->log_level, "error") != 0) {
+		snprintf(err, err_len, "KEYFIN_LOG_LEVEL: expected debug, info, warn or error");
+		return -1;
+	}
+	return 0;
+}
+
+void config_print_help(FILE *out)
+{
+	fprintf(out, "Settings (environment variables):\n");
+	for (size_t i = 0; i < CONFIG_COUNT; i++) {
+		const struct config_entry *e = &config_table[i];
+
+		fprintf(out, "  %-28s %s\n  %-28s default: %s\n", e->env, e->doc, "",
+			e->def == NULL ? "(computed)" : e->def[0] == '\0' ? "(empty)" : e->def);
+	}
+}

@@ -1,0 +1,85 @@
+/* Unit tests for src/config.c: defaults, parsing, refusals. */
+#include "cmocka_prelude.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyfin/config.h"
+
+static const char *const vars[] = {
+	"KEYFIN_DATABASE_URL", "DATABASE_URL", "KEYFIN_WORKERS", "KEYFIN_LEGACY_AUTHORIZATION",
+	"KEYFIN_LOG_LEVEL", "KEYFIN_ACTIVITY_INTERVAL", "KEYFIN_LISTEN",
+};
+
+static int clean_env(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_true(cfg.legacy_authorization);
+	assert_true(cfg.workers >= 1);
+	assert_int_equal(cfg.activity_interval, 60);
+	assert_true(cfg.db_prepared);
+	assert_string_equal(cfg.database_url, "");
+	assert_string_equal(cfg.listen, "127.0.0.1:9000");
+}
+
+static void test_values(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	setenv("KEYFIN_LEGACY_AUTHORIZATION", "off", 1);
+	setenv("KEYFIN_WORKERS", "7", 1);
+	setenv("DATABASE_URL", "postgresql:///x", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_false(cfg.legacy_authorization);
+	assert_int_equal(cfg.workers, 7);
+	assert_string_equal(cfg.database_url, "postgresql:///x");
+	setenv("KEYFIN_DATABASE_URL", "postgresql:///y", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.database_url, "postgresql:///y");
+}
+
+static void test_refusals_name_the_variable(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	setenv("KEYFIN_WORKERS", "0", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KEYFIN_WORKERS"));
+	setenv("KEYFIN_WORKERS", "4x", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	unsetenv("KEYFIN_WORKERS");
+	setenv("KEYFIN_LEGACY_AUTHORIZATION", "maybe", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KEYFIN_LEGACY_AUTHORIZATION"));
+	unsetenv("KEYFIN_LEGACY_AUTHORIZATION");
+	setenv("KEYFIN_LOG_LEVEL", "loud", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KEYFIN_LOG_LEVEL"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_defaults, clean_env),
+		cmocka_unit_test_setup(test_values, clean_env),
+		cmocka_unit_test_setup(test_refusals_name_the_variable, clean_env),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
