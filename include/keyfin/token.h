@@ -1,0 +1,65 @@
+/*
+ * token: API keys and session tokens.  A token is 16 random bytes printed
+ * as 32 lowercase hex characters.  The database only ever sees
+ *   - digest: keyed BLAKE2b-256 of the token (lookup, unique index), and
+ *   - sealed: the API key encrypted with crypto_secretbox (nonce || box),
+ *     so GET /Auth/Keys can show it; session tokens are never sealed.
+ * Both keys are derived from one 32-byte server secret with crypto_kdf.
+ */
+#ifndef KEYFIN_TOKEN_H
+#define KEYFIN_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sodium.h>
+
+#define TOKEN_HEX_LEN 32
+#define TOKEN_DIGEST_LEN 32
+#define TOKEN_SECRET_HEX_LEN 64
+#define TOKEN_SEALED_LEN \
+	(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOKEN_HEX_LEN)
+
+struct token_keys {
+	unsigned char digest_key[crypto_generichash_KEYBYTES];
+	unsigned char seal_key[crypto_secretbox_KEYBYTES];
+};
+
+/* Derive both keys from 64 hex characters (surrounding whitespace ignored).
+ * Returns 0, or -1 with the reason in `err` (never the secret itself). */
+int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
+			char *err, size_t err_len)
+	__attribute__((warn_unused_result));
+
+/* Read the secret from a file (refused if group or others may read it) or
+ * from the value given; the file wins when both are set. */
+int token_keys_load(struct token_keys *keys, const char *file, const char *value,
+		    char *err, size_t err_len)
+	__attribute__((warn_unused_result));
+
+/* A new random secret, as 64 hex characters and a NUL. */
+void token_secret_generate(char out[TOKEN_SECRET_HEX_LEN + 1]);
+
+/* A new random token, 32 lowercase hex characters and a NUL. */
+void token_generate(char out[TOKEN_HEX_LEN + 1]);
+
+/* True for exactly 32 lowercase hex characters: the only shape keyfin makes.
+ * Anything else cannot match a stored token and needs no database query. */
+bool token_is_wellformed(const char *s, size_t len);
+
+void token_digest(const struct token_keys *keys, const char *token, size_t len,
+		  unsigned char out[TOKEN_DIGEST_LEN]);
+
+void token_seal(const struct token_keys *keys, const char token[TOKEN_HEX_LEN],
+		unsigned char out[TOKEN_SEALED_LEN]);
+
+/* Returns 0 and the token (NUL-terminated) or -1 when the box is forged or
+ * was sealed under another secret. */
+int token_open(const struct token_keys *keys, const unsigned char *sealed,
+	       size_t len, char out[TOKEN_HEX_LEN + 1])
+	__attribute__((warn_unused_result));
+
+/* A short, safe-to-log handle for a token: its first four characters. */
+void token_prefix(const char *token, char out[5]);
+
+#endif
