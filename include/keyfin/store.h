@@ -1,0 +1,136 @@
+/*
+ * store: the only module that speaks to PostgreSQL (and includes libpq).
+ * Each worker owns one `struct store`: one connection, statements prepared
+ * on connect (or sent unnamed when `prepared` is off, for pgbouncer < 1.21).
+ * Every query uses $n parameters.  A PGresult never leaves this file: rows
+ * come back as the typed structs below.
+ *
+ * When PostgreSQL is away every call answers STORE_UNAVAILABLE quickly (at
+ * most one connection attempt a second) so callers answer 503, and the next
+ * call after it comes back reconnects and prepares again by itself.  Reads
+ * are retried once on a fresh connection when an old one turns out dead.
+ */
+#ifndef KEYFIN_STORE_H
+#define KEYFIN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "keyfin/token.h"
+
+#define STORE_ID_LEN 32         /* user ids: uuid as 32 hex, Jellyfin's "N" format */
+#define STORE_NAME_MAX 255      /* bytes of a user name */
+#define STORE_APP_MAX 64        /* characters of a key's app name (Jellyfin's column) */
+#define STORE_TEXT_MAX 256      /* bytes kept of a session's client/device fields */
+#define STORE_HASH_MAX 128      /* crypto_pwhash_STRBYTES */
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,        /* no such row */
+	STORE_CONFLICT,         /* a unique constraint said no */
+	STORE_UNAVAILABLE,      /* PostgreSQL cannot be reached: answer 503 */
+	STORE_ERROR,            /* anything else; already logged */
+};
+
+struct store;
+
+struct store_user {
+	char id[STORE_ID_LEN + 1];
+	char name[STORE_NAME_MAX + 1];
+	char password_hash[STORE_HASH_MAX + 1];
+	bool is_admin, is_disabled, is_hidden;
+	int64_t last_login_us, last_activity_us;        /* 0: never */
+};
+
+enum store_principal_kind { STORE_PRINCIPAL_SESSION = 1, STORE_PRINCIPAL_KEY = 2 };
+
+/* Who a token belongs to.  For a key, `client` is the key's app name. */
+struct store_principal {
+	enum store_principal_kind kind;
+	int64_t id;                     /* session or key row */
+	bool user_missing;              /* session of a deleted user */
+	char user_id[STORE_ID_LEN + 1];
+	char user_name[STORE_NAME_MAX + 1];
+	bool is_admin, is_disabled;
+	int64_t last_activity_us;
+	char client[STORE_TEXT_MAX + 1];
+	char device_name[STORE_TEXT_MAX + 1];
+	char device_id[STORE_TEXT_MAX + 1];
+	char app_version[STORE_TEXT_MAX + 1];
+};
+
+struct store_key {
+	int64_t id;
+	char app_name[STORE_APP_MAX * 4 + 1];  /* 64 characters of UTF-8 */
+	unsigned char sealed[TOKEN_SEALED_LEN];
+	size_t sealed_len;
+	int64_t created_us, last_activity_us;
+};
+
+/* The session a login creates; strings are URL-decoded header values. */
+struct store_session_new {
+	const char *user_id;
+	const unsigned char *digest;
+	const char *client, *device_name, *device_id, *app_version;
+};
+
+struct store *store_new(const char *url, bool prepared, int connect_timeout);
+void store_free(struct store *s);
+
+/* Connect now if not connected (rate-limited as above). */
+enum store_status store_ready(struct store *s);
+
+/* Apply every pending migration in one transaction under an advisory lock,
+ * so that instances starting together apply each exactly once.  `applied`
+ * gets how many this call applied. */
+enum store_status store_migrate(struct store *s, int *applied);
+
+enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
+
+enum store_status store_lookup_token(struct store *s,
+				     const unsigned char digest[TOKEN_DIGEST_LEN],
+				     struct store_principal *out);
+
+/* Record use, unless it was recorded less than `interval` seconds ago. */
+enum store_status store_touch(struct store *s, enum store_principal_kind kind,
+			      int64_t id, int interval);
+
+enum store_status store_key_insert(struct store *s, const char *app_name,
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char sealed[TOKEN_SEALED_LEN]);
+
+/* Calls `each` for every key in creation order; a non-zero return stops. */
+enum store_status store_key_list(struct store *s,
+				 int (*each)(const struct store_key *key, void *ctx),
+				 void *ctx);
+
+/* Deleting a key that does not exist is STORE_OK: the key is gone either way. */
+enum store_status store_key_delete(struct store *s,
+				   const unsigned char digest[TOKEN_DIGEST_LEN]);
+
+enum store_status store_user_by_name(struct store *s, const char *name,
+				     struct store_user *out);
+enum store_status store_user_by_id(struct store *s, const char *id,
+				   struct store_user *out);
+enum store_status store_user_list(struct store *s,
+				  int (*each)(const struct store_user *user, void *ctx),
+				  void *ctx);
+enum store_status store_user_insert(struct store *s, const char *name,
+				    const char *password_hash, bool is_admin,
+				    struct store_user *out);
+enum store_status store_user_delete(struct store *s, const char *id);
+enum store_status store_user_set_policy(struct store *s, const char *id,
+					bool is_admin, bool is_disabled, bool is_hidden);
+enum store_status store_user_set_password(struct store *s, const char *id,
+					  const char *password_hash);
+/* Administrators that are not disabled (to refuse locking everyone out). */
+enum store_status store_count_admins(struct store *s, int *count);
+
+/* Log in: replaces the user's session on that device, if any. */
+enum store_status store_session_create(struct store *s,
+				       const struct store_session_new *session);
+enum store_status store_session_delete(struct store *s, int64_t id);
+
+#endif

@@ -1,0 +1,662 @@
+#include "keyfin/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "keyfin/log.h"
+#include "keyfin/migrate.h"
+
+/* Columns every user query returns, in this order (see user_from_row). */
+#define USER_COLS \
+	"replace(id::text, '-', ''), name, password_hash, is_admin, is_disabled, " \
+	"is_hidden, coalesce((extract(epoch from last_login_at) * 1000000)::int8, 0), " \
+	"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0)"
+
+enum stmt {
+	STMT_LOOKUP_TOKEN,
+	STMT_TOUCH_SESSION,
+	STMT_TOUCH_KEY,
+	STMT_SERVER_ID,
+	STMT_KEY_INSERT,
+	STMT_KEY_LIST,
+	STMT_KEY_DELETE,
+	STMT_USER_BY_NAME,
+	STMT_USER_BY_ID,
+	STMT_USER_LIST,
+	STMT_USER_INSERT,
+	STMT_USER_DELETE,
+	STMT_USER_SET_POLICY,
+	STMT_USER_SET_PASSWORD,
+	STMT_COUNT_ADMINS,
+	STMT_SESSION_CREATE,
+	STMT_SESSION_DELETE,
+	STMT_COUNT
+};
+
+struct stmt_def {
+	const char *name;
+	int nparams;
+	bool retry;     /* safe to send again after a broken connection */
+	const char *sql;
+};
+
+static const struct stmt_def stmts[STMT_COUNT] = {
+	/* Session tokens first, then API keys (Jellyfin's order); one round trip. */
+	[STMT_LOOKUP_TOKEN] = { "lookup_token", 1, true,
+		"SELECT 1, s.id, u.id IS NULL, coalesce(replace(u.id::text, '-', ''), ''), "
+		"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), "
+		"(extract(epoch from s.last_activity_at) * 1000000)::int8, "
+		"s.client, s.device_name, s.device_id, s.app_version "
+		"FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_digest = $1 "
+		"UNION ALL "
+		"SELECT 2, k.id, false, '', '', true, false, "
+		"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), "
+		"k.app_name, '', '', '' FROM api_keys k WHERE k.key_digest = $1 "
+		"ORDER BY 1 LIMIT 1" },
+	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
+		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
+		"AND last_activity_at < now() - $2::int * interval '1 second' RETURNING user_id) "
+		"UPDATE users SET last_activity_at = now() WHERE id = (SELECT user_id FROM s)" },
+	[STMT_TOUCH_KEY] = { "touch_key", 2, true,
+		"UPDATE api_keys SET last_activity_at = now() WHERE id = $1 AND "
+		"(last_activity_at IS NULL OR last_activity_at < now() - $2::int * interval '1 second')" },
+	[STMT_SERVER_ID] = { "server_id", 0, true,
+		"SELECT server_id FROM keyfin_server" },
+	[STMT_KEY_INSERT] = { "key_insert", 3, false,
+		"INSERT INTO api_keys (app_name, key_digest, key_sealed) VALUES ($1, $2, $3)" },
+	[STMT_KEY_LIST] = { "key_list", 0, true,
+		"SELECT id, app_name, encode(key_sealed, 'hex'), "
+		"(extract(epoch from created_at) * 1000000)::int8, "
+		"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0) "
+		"FROM api_keys ORDER BY id" },
+	[STMT_KEY_DELETE] = { "key_delete", 1, true,
+		"DELETE FROM api_keys WHERE key_digest = $1" },
+	[STMT_USER_BY_NAME] = { "user_by_name", 1, true,
+		"SELECT " USER_COLS " FROM users WHERE lower(name) = lower($1)" },
+	[STMT_USER_BY_ID] = { "user_by_id", 1, true,
+		"SELECT " USER_COLS " FROM users WHERE id = $1::uuid" },
+	[STMT_USER_LIST] = { "user_list", 0, true,
+		"SELECT " USER_COLS " FROM users ORDER BY lower(name)" },
+	[STMT_USER_INSERT] = { "user_insert", 3, false,
+		"INSERT INTO users (name, password_hash, is_admin) VALUES ($1, $2, $3) "
+		"RETURNING " USER_COLS },
+	[STMT_USER_DELETE] = { "user_delete", 1, true,
+		"DELETE FROM users WHERE id = $1::uuid" },
+	[STMT_USER_SET_POLICY] = { "user_set_policy", 4, true,
+		"UPDATE users SET is_admin = $2, is_disabled = $3, is_hidden = $4 "
+		"WHERE id = $1::uuid" },
+	[STMT_USER_SET_PASSWORD] = { "user_set_password", 2, true,
+		"UPDATE users SET password_hash = $2 WHERE id = $1::uuid" },
+	[STMT_COUNT_ADMINS] = { "count_admins", 0, true,
+		"SELECT count(*) FROM users WHERE is_admin AND NOT is_disabled" },
+	[STMT_SESSION_CREATE] = { "session_create", 6, false,
+		"WITH u AS (UPDATE users SET last_login_at = now(), last_activity_at = now() "
+		"WHERE id = $1::uuid) "
+		"INSERT INTO sessions (user_id, token_digest, client, device_name, device_id, "
+		"app_version) VALUES ($1::uuid, $2, $3, $4, $5, $6) "
+		"ON CONFLICT (user_id, device_id) DO UPDATE SET token_digest = EXCLUDED.token_digest, "
+		"client = EXCLUDED.client, device_name = EXCLUDED.device_name, "
+		"app_version = EXCLUDED.app_version, created_at = now(), last_activity_at = now()" },
+	[STMT_SESSION_DELETE] = { "session_delete", 1, true,
+		"DELETE FROM sessions WHERE id = $1" },
+};
+
+struct store {
+	PGconn *conn;
+	char *url;
+	bool prepared;
+	int connect_timeout;
+	time_t last_attempt;
+	bool down_logged;
+	bool is_prepared[STMT_COUNT];   /* on this connection */
+};
+
+/* One query's parameters: text unless a length is given (then binary). */
+struct params {
+	const char *values[6];
+	int lengths[6];
+	int formats[6];
+	int n;
+};
+
+static void param_text(struct params *p, const char *value)
+{
+	p->values[p->n] = value;
+	p->lengths[p->n] = 0;
+	p->formats[p->n] = 0;
+	p->n++;
+}
+
+static void param_bytes(struct params *p, const unsigned char *value, size_t len)
+{
+	p->values[p->n] = (const char *)value;
+	p->lengths[p->n] = (int)len;
+	p->formats[p->n] = 1;
+	p->n++;
+}
+
+static void notice_quiet(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;      /* NOTICEs (e.g. "relation already exists") are not news */
+}
+
+struct store *store_new(const char *url, bool prepared, int connect_timeout)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->url = strdup(url);
+	if (s->url == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->prepared = prepared;
+	s->connect_timeout = connect_timeout;
+	return s;
+}
+
+void store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	free(s->url);
+	free(s);
+}
+
+static void store_drop(struct store *s)
+{
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	s->conn = NULL;
+}
+
+/* Statements are prepared on first use on each connection, so a fresh
+ * connection (after a restart of PostgreSQL, or a pooler that lost them)
+ * prepares again by itself, and `migrate` needs no tables to exist. */
+static PGresult *store_prepare(struct store *s, enum stmt id)
+{
+	PGresult *res = PQprepare(s->conn, stmts[id].name, stmts[id].sql,
+				  stmts[id].nparams, NULL);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return res;
+	PQclear(res);
+	s->is_prepared[id] = true;
+	return NULL;
+}
+
+static enum store_status store_connect(struct store *s)
+{
+	char timeout[16];
+	const char *keys[] = { "dbname", "connect_timeout", "application_name",
+			       "keepalives_idle", NULL };
+	const char *values[] = { s->url, timeout, "keyfin", "30", NULL };
+	time_t now = time(NULL);
+
+	/* While the database is down, try at most once a second: every other
+	 * request gets its 503 at once instead of waiting for a timeout. */
+	if (s->last_attempt == now)
+		return STORE_UNAVAILABLE;
+	s->last_attempt = now;
+	snprintf(timeout, sizeof(timeout), "%d", s->connect_timeout);
+	store_drop(s);
+	s->conn = PQconnectdbParams(keys, values, 1);
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
+		if (!s->down_logged)
+			log_msg(LOG_ERROR, "db_down", "cannot connect to PostgreSQL: %s",
+				s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		s->down_logged = true;
+		store_drop(s);
+		return STORE_UNAVAILABLE;
+	}
+	PQsetNoticeReceiver(s->conn, notice_quiet, NULL);
+	memset(s->is_prepared, 0, sizeof(s->is_prepared));
+	if (s->down_logged)
+		log_msg(LOG_INFO, "db_up", "connected to PostgreSQL again");
+	s->down_logged = false;
+	return STORE_OK;
+}
+
+enum store_status store_ready(struct store *s)
+{
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
+		return STORE_OK;
+	return store_connect(s);
+}
+
+static PGresult *store_send(struct store *s, enum stmt id, const struct params *p)
+{
+	const struct stmt_def *d = &stmts[id];
+
+	if (s->prepared && !s->is_prepared[id]) {
+		PGresult *failed = store_prepare(s, id);
+
+		if (failed != NULL)
+			return failed;
+	}
+	if (s->prepared)
+		return PQexecPrepared(s->conn, d->name, p->n, p->values, p->lengths,
+				      p->formats, 0);
+	return PQexecParams(s->conn, d->sql, p->n, NULL, p->values, p->lengths,
+			    p->formats, 0);
+}
+
+/*
+ * Run a statement.  Returns the result (caller PQclear()s it) with *st ==
+ * STORE_OK, or NULL with *st saying why.  A statement marked `retry` that
+ * fails on a connection found dead is sent once more on a new one.
+ */
+static PGresult *store_exec(struct store *s, enum stmt id, const struct params *p,
+			    enum store_status *st)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PGresult *res;
+		ExecStatusType rs;
+		const char *state;
+
+		*st = store_ready(s);
+		if (*st != STORE_OK)
+			return NULL;
+		res = store_send(s, id, p);
+		rs = PQresultStatus(res);
+		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
+			return res;
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (PQstatus(s->conn) != CONNECTION_OK) {
+			PQclear(res);
+			store_drop(s);
+			s->last_attempt = 0;    /* reconnect now, not in a second */
+			*st = STORE_UNAVAILABLE;
+			if (stmts[id].retry)
+				continue;
+			return NULL;
+		}
+		if (state != NULL && strcmp(state, "23505") == 0) {
+			*st = STORE_CONFLICT;
+		} else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
+					     strncmp(state, "57P", 3) == 0 ||
+					     strcmp(state, "26000") == 0)) {
+			/* connection trouble, shutdown, or a pooler that lost our
+			 * prepared statements: start over on a new connection */
+			store_drop(s);
+			s->last_attempt = 0;
+			*st = STORE_UNAVAILABLE;
+			PQclear(res);
+			if (stmts[id].retry && attempt == 0)
+				continue;
+			return NULL;
+		} else {
+			log_msg(LOG_ERROR, "db_error", "%s failed: %s", stmts[id].name,
+				PQresultErrorMessage(res));
+			*st = STORE_ERROR;
+		}
+		PQclear(res);
+		return NULL;
+	}
+	return NULL;
+}
+
+static void copy_field(char *dst, size_t dst_len, const PGresult *res, int row, int col)
+{
+	snprintf(dst, dst_len, "%s", PQgetvalue(res, row, col));
+}
+
+static bool bool_field(const PGresult *res, int row, int col)
+{
+	return PQgetvalue(res, row, col)[0] == 't';
+}
+
+static int64_t int_field(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static void user_from_row(const PGresult *res, int row, struct store_user *u)
+{
+	copy_field(u->id, sizeof(u->id), res, row, 0);
+	copy_field(u->name, sizeof(u->name), res, row, 1);
+	copy_field(u->password_hash, sizeof(u->password_hash), res, row, 2);
+	u->is_admin = bool_field(res, row, 3);
+	u->is_disabled = bool_field(res, row, 4);
+	u->is_hidden = bool_field(res, row, 5);
+	u->last_login_us = int_field(res, row, 6);
+	u->last_activity_us = int_field(res, row, 7);
+}
+
+/* Run a statement that changes rows; NOT_FOUND when it changed none. */
+static enum store_status store_change(struct store *s, enum stmt id,
+				      const struct params *p, bool need_row)
+{
+	enum store_status st;
+	PGresult *res = store_exec(s, id, p, &st);
+
+	if (res == NULL)
+		return st;
+	if (need_row && strcmp(PQcmdTuples(res), "0") == 0)
+		st = STORE_NOT_FOUND;
+	PQclear(res);
+	return st;
+}
+
+static enum store_status store_one_user(struct store *s, enum stmt id,
+					const struct params *p, struct store_user *out)
+{
+	enum store_status st;
+	PGresult *res = store_exec(s, id, p, &st);
+
+	if (res == NULL)
+		return st;
+	if (PQntuples(res) == 0) {
+		st = STORE_NOT_FOUND;
+	} else {
+		user_from_row(res, 0, out);
+		st = STORE_OK;
+	}
+	PQclear(res);
+	return st;
+}
+
+enum store_status store_migrate(struct store *s, int *applied)
+{
+	enum store_status st = store_ready(s);
+	PGresult *res = NULL;
+	int have = 0;
+
+	*applied = 0;
+	if (st != STORE_OK)
+		return st;
+	/* One transaction and a transaction-level lock: works through poolers
+	 * in transaction mode, and a crash leaves nothing half applied. */
+	res = PQexec(s->conn, "BEGIN; SELECT pg_advisory_xact_lock(7305310613); "
+		     "CREATE TABLE IF NOT EXISTS keyfin_migrations ("
+		     "version int PRIMARY KEY, name text NOT NULL, "
+		     "applied_at timestamptz NOT NULL DEFAULT now())");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto failed;
+	PQclear(res);
+	res = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM keyfin_migrations");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto failed;
+	have = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = NULL;
+	for (size_t i = 0; i < migrations_count; i++) {
+		const struct migration *m = &migrations[i];
+		char version[16];
+		const char *values[2] = { version, m->name };
+
+		if (m->version <= have)
+			continue;
+		res = PQexec(s->conn, m->sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK)
+			goto failed;
+		PQclear(res);
+		snprintf(version, sizeof(version), "%d", m->version);
+		res = PQexecParams(s->conn, "INSERT INTO keyfin_migrations (version, name) "
+				   "VALUES ($1, $2)", 2, NULL, values, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			goto failed;
+		PQclear(res);
+		res = NULL;
+		log_msg(LOG_INFO, "migrate", "applied %s", m->name);
+		(*applied)++;
+	}
+	res = PQexec(s->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		goto failed;
+	PQclear(res);
+	return STORE_OK;
+
+failed:
+	log_msg(LOG_ERROR, "migrate", "migration failed: %s",
+		res ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
+	PQclear(res);
+	*applied = 0;
+	st = PQstatus(s->conn) == CONNECTION_OK ? STORE_ERROR : STORE_UNAVAILABLE;
+	store_drop(s);  /* rolls back whatever was begun */
+	return st;
+}
+
+enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1])
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res = store_exec(s, STMT_SERVER_ID, &p, &st);
+
+	if (res == NULL)
+		return st;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		log_msg(LOG_ERROR, "db_error", "keyfin_server is empty: run `keyfin migrate`");
+		return STORE_ERROR;
+	}
+	copy_field(out, STORE_ID_LEN + 1, res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_lookup_token(struct store *s,
+				     const unsigned char digest[TOKEN_DIGEST_LEN],
+				     struct store_principal *out)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
+
+	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	res = store_exec(s, STMT_LOOKUP_TOKEN, &p, &st);
+	if (res == NULL)
+		return st;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return STORE_NOT_FOUND;
+	}
+	out->kind = (enum store_principal_kind)int_field(res, 0, 0);
+	out->id = int_field(res, 0, 1);
+	out->user_missing = bool_field(res, 0, 2);
+	copy_field(out->user_id, sizeof(out->user_id), res, 0, 3);
+	copy_field(out->user_name, sizeof(out->user_name), res, 0, 4);
+	out->is_admin = bool_field(res, 0, 5);
+	out->is_disabled = bool_field(res, 0, 6);
+	out->last_activity_us = int_field(res, 0, 7);
+	copy_field(out->client, sizeof(out->client), res, 0, 8);
+	copy_field(out->device_name, sizeof(out->device_name), res, 0, 9);
+	copy_field(out->device_id, sizeof(out->device_id), res, 0, 10);
+	copy_field(out->app_version, sizeof(out->app_version), res, 0, 11);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_touch(struct store *s, enum store_principal_kind kind,
+			      int64_t id, int interval)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24], ivbuf[16];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	snprintf(ivbuf, sizeof(ivbuf), "%d", interval);
+	param_text(&p, idbuf);
+	param_text(&p, ivbuf);
+	return store_change(s, kind == STORE_PRINCIPAL_KEY ? STMT_TOUCH_KEY
+			    : STMT_TOUCH_SESSION, &p, false);
+}
+
+enum store_status store_key_insert(struct store *s, const char *app_name,
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char sealed[TOKEN_SEALED_LEN])
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, app_name);
+	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
+	return store_change(s, STMT_KEY_INSERT, &p, false);
+}
+
+enum store_status store_key_list(struct store *s,
+				 int (*each)(const struct store_key *key, void *ctx),
+				 void *ctx)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res = store_exec(s, STMT_KEY_LIST, &p, &st);
+	int rows;
+
+	if (res == NULL)
+		return st;
+	rows = PQntuples(res);
+	for (int i = 0; i < rows; i++) {
+		struct store_key key;
+		const char *hex = PQgetvalue(res, i, 2);
+
+		key.id = int_field(res, i, 0);
+		copy_field(key.app_name, sizeof(key.app_name), res, i, 1);
+		if (sodium_hex2bin(key.sealed, sizeof(key.sealed), hex, strlen(hex), NULL,
+				   &key.sealed_len, NULL) != 0)
+			key.sealed_len = 0;
+		key.created_us = int_field(res, i, 3);
+		key.last_activity_us = int_field(res, i, 4);
+		if (each(&key, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_key_delete(struct store *s,
+				   const unsigned char digest[TOKEN_DIGEST_LEN])
+{
+	struct params p = { .n = 0 };
+
+	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	return store_change(s, STMT_KEY_DELETE, &p, false);
+}
+
+enum store_status store_user_by_name(struct store *s, const char *name,
+				     struct store_user *out)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, name);
+	return store_one_user(s, STMT_USER_BY_NAME, &p, out);
+}
+
+enum store_status store_user_by_id(struct store *s, const char *id,
+				   struct store_user *out)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, id);
+	return store_one_user(s, STMT_USER_BY_ID, &p, out);
+}
+
+enum store_status store_user_list(struct store *s,
+				  int (*each)(const struct store_user *user, void *ctx),
+				  void *ctx)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res = store_exec(s, STMT_USER_LIST, &p, &st);
+	int rows;
+
+	if (res == NULL)
+		return st;
+	rows = PQntuples(res);
+	for (int i = 0; i < rows; i++) {
+		struct store_user user;
+
+		user_from_row(res, i, &user);
+		if (each(&user, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_user_insert(struct store *s, const char *name,
+				    const char *password_hash, bool is_admin,
+				    struct store_user *out)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, name);
+	param_text(&p, password_hash);
+	param_text(&p, is_admin ? "true" : "false");
+	return store_one_user(s, STMT_USER_INSERT, &p, out);
+}
+
+enum store_status store_user_delete(struct store *s, const char *id)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, id);
+	return store_change(s, STMT_USER_DELETE, &p, true);
+}
+
+enum store_status store_user_set_policy(struct store *s, const char *id,
+					bool is_admin, bool is_disabled, bool is_hidden)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, id);
+	param_text(&p, is_admin ? "true" : "false");
+	param_text(&p, is_disabled ? "true" : "false");
+	param_text(&p, is_hidden ? "true" : "false");
+	return store_change(s, STMT_USER_SET_POLICY, &p, true);
+}
+
+enum store_status store_user_set_password(struct store *s, const char *id,
+					  const char *password_hash)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, id);
+	param_text(&p, password_hash);
+	return store_change(s, STMT_USER_SET_PASSWORD, &p, true);
+}
+
+enum store_status store_count_admins(struct store *s, int *count)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res = store_exec(s, STMT_COUNT_ADMINS, &p, &st);
+
+	if (res == NULL)
+		return st;
+	*count = (int)int_field(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_session_create(struct store *s,
+				       const struct store_session_new *session)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, session->user_id);
+	param_bytes(&p, session->digest, TOKEN_DIGEST_LEN);
+	param_text(&p, session->client);
+	param_text(&p, session->device_name);
+	param_text(&p, session->device_id);
+	param_text(&p, session->app_version);
+	return store_change(s, STMT_SESSION_CREATE, &p, false);
+}
+
+enum store_status store_session_delete(struct store *s, int64_t id)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	param_text(&p, idbuf);
+	return store_change(s, STMT_SESSION_DELETE, &p, false);
+}
