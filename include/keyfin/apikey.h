@@ -1,0 +1,35 @@
+/*
+ * apikey: create and revoke API keys: shared by the HTTP handlers and the
+ * command line, so both make keys the same way.
+ */
+#ifndef KEYFIN_APIKEY_H
+#define KEYFIN_APIKEY_H
+
+#include "keyfin/store.h"
+#include "keyfin/token.h"
+
+/* Bytes of an app name looked at before it is refused as too long. */
+#define APIKEY_NAME_INPUT_MAX 1024
+
+enum apikey_name_check {
+	APIKEY_NAME_OK = 0,
+	APIKEY_NAME_MISSING,    /* empty or whitespace only */
+	APIKEY_NAME_TOO_LONG,
+	APIKEY_NAME_NOT_TEXT,   /* invalid UTF-8, NUL or control characters */
+};
+
+/* Check `name` (len bytes) and cut it to STORE_APP_MAX characters in place
+ * (Jellyfin's column size) when it is good. */
+enum apikey_name_check apikey_check_name(char *name, size_t len);
+const char *apikey_name_problem(enum apikey_name_check check);
+
+/* Make a key for the (checked) `name`; the key is written to `token_out`
+ * (which the caller wipes when done) only once it is stored. */
+enum store_status apikey_create(const struct token_keys *keys, struct store *s,
+				const char *name, char token_out[TOKEN_HEX_LEN + 1]);
+
+/* Revoke `key`; a key that does not exist is already revoked (STORE_OK). */
+enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
+				const char *key);
+
+#endif

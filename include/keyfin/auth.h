@@ -1,0 +1,45 @@
+/*
+ * auth: who is calling.  Finds the token where Jellyfin 10.11 looks for it
+ * (jellyfin-compat.md s.2: Authorization, then X-Emby-Authorization, then
+ * X-Emby-Token, X-MediaBrowser-Token, ?ApiKey=, ?api_key=; the legacy ones
+ * only with legacy_authorization on), then resolves it in one query,
+ * session tokens before API keys.
+ */
+#ifndef KEYFIN_AUTH_H
+#define KEYFIN_AUTH_H
+
+#include <stdbool.h>
+
+#include "keyfin/app.h"
+#include "keyfin/authhdr.h"
+#include "keyfin/http.h"
+#include "keyfin/store.h"
+
+enum auth_level {
+	AUTH_ANONYMOUS,         /* anyone */
+	AUTH_USER,              /* any valid token */
+	AUTH_ADMIN,             /* Jellyfin's RequiresElevation: admin user or API key */
+};
+
+struct caller {
+	struct authhdr hdr;             /* Client, Device, ... as the client sent them */
+	char scratch[AUTHHDR_MAX_INPUT * 2];
+	char query_token[HTTP_PARAM_MAX + 1];
+	const char *token;              /* NULL: none given */
+	size_t token_len;
+	bool token_blank;               /* whitespace only: stops the fallbacks */
+	bool resolved;                  /* `who` is filled */
+	struct store_principal who;
+};
+
+/* Read the credentials of `r` into `c` (no database). */
+void auth_extract(struct caller *c, const struct req *r, bool legacy);
+
+/*
+ * Check that `c` may call an endpoint of `level`.  Returns 0, or the status
+ * to answer: 401 (no, unknown or blank token; disabled user), 403 (not an
+ * administrator; the token of a deleted user), 503 (database away).
+ */
+int auth_require(struct app *app, struct caller *c, enum auth_level level);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * handle: one function per endpoint of jellyfin-compat.md s.4.  Each is
+ * called after route_dispatch() checked the caller's level, and answers.
+ */
+#ifndef KEYFIN_HANDLE_H
+#define KEYFIN_HANDLE_H
+
+#include <json-c/json.h>
+
+#include "keyfin/route.h"
+
+handler_fn handle_ping, handle_health, handle_info_public, handle_info;
+handler_fn handle_keys_list, handle_keys_create, handle_keys_revoke;
+handler_fn handle_authenticate, handle_users_me, handle_users_list,
+	handle_users_get, handle_users_new, handle_users_delete,
+	handle_users_policy, handle_users_password, handle_logout;
+
+/* Shared by the handlers. */
+
+/* Answer for a store failure: 503 when the database is away, else 500. */
+void handle_store_failure(struct req *r, enum store_status st);
+
+/* Parse the body as a JSON object; on failure answer 400/413 and return
+ * NULL.  The caller json_object_put()s the result. */
+json_object *handle_json_body(struct app *app, struct req *r);
+
+/* Serialise `obj`, answer `status` with application/json, and free `obj`. */
+void handle_send_json(struct req *r, int status, json_object *obj);
+
+/* A string member, names matched case-insensitively as ASP.NET binds them.
+ * NULL when absent or not a string. */
+const char *handle_json_str(json_object *obj, const char *name);
+/* A boolean member; `def` when absent or not a boolean. */
+bool handle_json_bool(json_object *obj, const char *name, bool def);
+
+#endif

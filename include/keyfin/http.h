@@ -1,0 +1,70 @@
+/*
+ * http: one FastCGI request in (method, path, query, headers, body) and one
+ * response out (status, headers, body).  The path is taken from the raw
+ * REQUEST_URI and decoded here, with explicit limits, so that what keyfin
+ * routes on is exactly what the client sent.
+ */
+#ifndef KEYFIN_HTTP_H
+#define KEYFIN_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#define HTTP_PATH_MAX 2048
+#define HTTP_PARAM_MAX 4096     /* longest decoded query value */
+
+enum http_parse {
+	HTTP_PARSE_OK = 0,
+	HTTP_PARSE_BAD_PATH,    /* NUL or undecodable bytes: 400 */
+	HTTP_PARSE_TOO_LONG,    /* 414 */
+};
+
+struct req {
+	FCGX_Request *fcgx;
+	const char *method;
+	char path[HTTP_PATH_MAX + 1];   /* decoded; /emby or /mediabrowser and a
+					 * trailing slash removed */
+	size_t path_len;
+	const char *query;              /* raw, without '?' ("" when none) */
+	bool camel_case;                /* Accept asked for profile="CamelCase" */
+	const char *remote_addr;
+	const char *request_id;
+	struct timespec started;
+	char *body;                     /* read on demand by http_read_body() */
+	size_t body_len;
+	int status;                     /* what was answered, for the log */
+};
+
+/* Fill `r` from the FastCGI parameters of `fcgx`. */
+enum http_parse http_req_init(struct req *r, FCGX_Request *fcgx);
+void http_req_release(struct req *r);
+
+/* A request header by its CGI name, e.g. "HTTP_AUTHORIZATION"; NULL if absent. */
+const char *http_param(const struct req *r, const char *name);
+
+/*
+ * Find query parameter `name` (ASCII case-insensitive, as ASP.NET does; the
+ * first occurrence) and URL-decode its value into `out` (`+` is a space).
+ * Returns the decoded length, or -1 when absent, or -2 when the value is
+ * longer than `out_len - 1`.
+ */
+long http_query(const struct req *r, const char *name, char *out, size_t out_len);
+
+/* Read the body (at most `max` bytes).  0, or the HTTP status to answer
+ * (413 too large, 400 short read). */
+int http_read_body(struct req *r, size_t max);
+
+/* Responses.  Each writes the status line, X-Response-Time-ms and, for a
+ * non-empty body, Content-Type and Content-Length. */
+void http_respond(struct req *r, int status, const char *content_type,
+		  const char *body, size_t len);
+/* No body and no Content-Type (Jellyfin's 204, 401 and 403). */
+void http_respond_empty(struct req *r, int status);
+void http_respond_allow(struct req *r, const char *allow);      /* 405 */
+/* A short text/plain message, as Jellyfin's error middleware answers. */
+void http_respond_text(struct req *r, int status, const char *text);
+
+#endif

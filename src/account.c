@@ -1,0 +1,69 @@
+#include "keyfin/account.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "keyfin/text.h"
+
+const char *account_name_problem(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return "The user name is required.";
+	if (len > STORE_NAME_MAX)
+		return "The user name is too long.";
+	if (!text_is_clean(name, len))
+		return "The user name must be UTF-8 text without control characters.";
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return "The user name must not begin or end with a space.";
+	return NULL;
+}
+
+int account_hash(const char *password, char out[STORE_HASH_MAX + 1])
+{
+	size_t len = strlen(password);
+
+	out[0] = '\0';
+	if (len == 0)
+		return 0;
+	if (crypto_pwhash_str(out, password, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return -1;
+	return 0;
+}
+
+bool account_verify(const struct store_user *user, const char *password)
+{
+	static char dummy[crypto_pwhash_STRBYTES];
+	size_t len = strlen(password);
+
+	if (user == NULL) {
+		/* spend the same time as for a real user */
+		if (dummy[0] == '\0' &&
+		    crypto_pwhash_str(dummy, "keyfin", 6, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+			return false;
+		if (crypto_pwhash_str_verify(dummy, password, len) == 0)
+			return false;   /* never a user, whatever the password */
+		return false;
+	}
+	if (user->password_hash[0] == '\0')
+		return len == 0;
+	return crypto_pwhash_str_verify(user->password_hash, password, len) == 0;
+}
+
+enum store_status account_create(struct store *s, const char *name,
+				 const char *password, bool is_admin,
+				 struct store_user *out)
+{
+	char hash[STORE_HASH_MAX + 1];
+	enum store_status st;
+
+	if (account_hash(password, hash) != 0)
+		return STORE_ERROR;
+	st = store_user_insert(s, name, hash, is_admin, out);
+	sodium_memzero(hash, sizeof(hash));
+	return st;
+}

@@ -1,0 +1,88 @@
+#include "keyfin/apikey.h"
+
+#include <string.h>
+
+#include "keyfin/log.h"
+#include "keyfin/text.h"
+
+static bool is_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return false;
+	return true;
+}
+
+enum apikey_name_check apikey_check_name(char *name, size_t len)
+{
+	size_t chars = 0;
+
+	if (len > APIKEY_NAME_INPUT_MAX)
+		return APIKEY_NAME_TOO_LONG;
+	if (is_blank(name, len))
+		return APIKEY_NAME_MISSING;
+	if (!text_is_clean(name, len))
+		return APIKEY_NAME_NOT_TEXT;
+	for (size_t i = 0; i < len; i++) {
+		if (((unsigned char)name[i] & 0xc0) != 0x80 && chars++ == STORE_APP_MAX) {
+			name[i] = '\0';
+			break;
+		}
+	}
+	return APIKEY_NAME_OK;
+}
+
+const char *apikey_name_problem(enum apikey_name_check check)
+{
+	switch (check) {
+	case APIKEY_NAME_OK:
+		return "";
+	case APIKEY_NAME_MISSING:
+		return "The app name is required.";
+	case APIKEY_NAME_TOO_LONG:
+		return "The app name is too long.";
+	case APIKEY_NAME_NOT_TEXT:
+		return "The app name must be UTF-8 text without control characters.";
+	}
+	return "";
+}
+
+enum store_status apikey_create(const struct token_keys *keys, struct store *s,
+				const char *name, char token_out[TOKEN_HEX_LEN + 1])
+{
+	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
+	char token[TOKEN_HEX_LEN + 1], prefix[5];
+	enum store_status st;
+
+	token_generate(token);
+	token_digest(keys, token, TOKEN_HEX_LEN, digest);
+	token_seal(keys, token, sealed);
+	token_prefix(token, prefix);
+	st = store_key_insert(s, name, digest, sealed);
+	if (st == STORE_OK) {
+		memcpy(token_out, token, sizeof(token));
+		log_msg(LOG_INFO, "key_created", "key %s... created", prefix);
+	}
+	sodium_memzero(token, sizeof(token));
+	return st;
+}
+
+enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
+				const char *key)
+{
+	unsigned char digest[TOKEN_DIGEST_LEN];
+	size_t len = strlen(key);
+	enum store_status st;
+	char prefix[5];
+
+	/* Only something shaped like a key can be one; the rest is already gone. */
+	if (!token_is_wellformed(key, len))
+		return STORE_OK;
+	token_digest(keys, key, len, digest);
+	st = store_key_delete(s, digest);
+	if (st == STORE_OK) {
+		token_prefix(key, prefix);
+		log_msg(LOG_INFO, "key_revoked", "key %s... revoked", prefix);
+	}
+	return st;
+}

@@ -1,0 +1,117 @@
+#include "keyfin/auth.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "keyfin/log.h"
+
+static void use_token(struct caller *c, const char *value, size_t len)
+{
+	c->token = value;
+	c->token_len = len;
+	c->token_blank = authhdr_is_blank(&(struct authhdr_value){ value, len, true });
+}
+
+/* A header fallback: empty means absent, as ASP.NET's StringValues. */
+static bool try_header(struct caller *c, const struct req *r, const char *name)
+{
+	const char *v = http_param(r, name);
+
+	if (v == NULL || v[0] == '\0')
+		return false;
+	use_token(c, v, strlen(v));
+	return true;
+}
+
+static bool try_query(struct caller *c, const struct req *r, const char *name)
+{
+	long n = http_query(r, name, c->query_token, sizeof(c->query_token));
+
+	if (n == -2) {
+		/* longer than any token: keep it as an unknown one */
+		use_token(c, c->query_token, sizeof(c->query_token) - 1);
+		return true;
+	}
+	if (n <= 0)
+		return false;
+	use_token(c, c->query_token, (size_t)n);
+	return true;
+}
+
+void auth_extract(struct caller *c, const struct req *r, bool legacy)
+{
+	const char *header = http_param(r, "HTTP_AUTHORIZATION");
+
+	memset(&c->hdr, 0, sizeof(c->hdr));
+	c->token = NULL;
+	c->token_len = 0;
+	c->token_blank = false;
+	c->resolved = false;
+	if ((header == NULL || header[0] == '\0') && legacy)
+		header = http_param(r, "HTTP_X_EMBY_AUTHORIZATION");
+	if (header != NULL && header[0] != '\0') {
+		size_t len = strlen(header);
+
+		if (len <= AUTHHDR_MAX_INPUT)
+			authhdr_parse(header, len, legacy, c->scratch, sizeof(c->scratch),
+				      &c->hdr);
+		if (c->hdr.token.present && c->hdr.token.len > 0) {
+			use_token(c, c->hdr.token.ptr, c->hdr.token.len);
+			return;
+		}
+	}
+	if (legacy && (try_header(c, r, "HTTP_X_EMBY_TOKEN") ||
+		       try_header(c, r, "HTTP_X_MEDIABROWSER_TOKEN")))
+		return;
+	if (try_query(c, r, "ApiKey"))
+		return;
+	if (legacy)
+		try_query(c, r, "api_key");
+}
+
+/* Keep DateLastActivity true without a write per request: at most one per
+ * token per activity_interval (the query itself re-checks the age, so many
+ * workers and instances still write about once). */
+static void auth_touch(struct app *app, const struct store_principal *who)
+{
+	int interval = app->cfg->activity_interval;
+	int64_t now_us = (int64_t)time(NULL) * 1000000;
+
+	if (who->last_activity_us > now_us - (int64_t)interval * 1000000)
+		return;
+	if (store_touch(app->store, who->kind, who->id, interval) != STORE_OK)
+		log_msg(LOG_WARN, "touch", "could not record last activity");
+}
+
+int auth_require(struct app *app, struct caller *c, enum auth_level level)
+{
+	unsigned char digest[TOKEN_DIGEST_LEN];
+	enum store_status st;
+
+	if (level == AUTH_ANONYMOUS)
+		return 0;
+	if (c->token == NULL || c->token_blank)
+		return 401;
+	if (!c->resolved) {
+		/* keyfin only makes 32 lowercase hex: anything else is unknown */
+		if (!token_is_wellformed(c->token, c->token_len))
+			return 401;
+		token_digest(app->keys, c->token, c->token_len, digest);
+		st = store_lookup_token(app->store, digest, &c->who);
+		if (st == STORE_NOT_FOUND)
+			return 401;
+		if (st != STORE_OK)
+			return 503;
+		c->resolved = true;
+		auth_touch(app, &c->who);
+	}
+	if (c->who.kind == STORE_PRINCIPAL_KEY)
+		return 0;
+	if (c->who.user_missing)
+		return 403;
+	if (c->who.is_disabled)
+		return 401;
+	if (level == AUTH_ADMIN && !c->who.is_admin)
+		return 403;
+	return 0;
+}

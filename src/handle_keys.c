@@ -1,0 +1,106 @@
+/* GET, POST /Auth/Keys and DELETE /Auth/Keys/{key} (ApiKeyController). */
+#include "keyfin/handle.h"
+
+#include <string.h>
+
+#include "keyfin/apikey.h"
+#include "keyfin/log.h"
+#include "keyfin/render.h"
+
+struct list_ctx {
+	const struct app *app;
+	bool camel;
+	json_object *items;
+	int count;
+};
+
+static int list_one(const struct store_key *key, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	json_object *item = json_object_new_object();
+	char token[TOKEN_HEX_LEN + 1];
+	bool camel = ctx->camel;
+
+	if (token_open(ctx->app->keys, key->sealed, key->sealed_len, token) != 0) {
+		/* sealed under another secret: show that it exists, not a key */
+		log_msg(LOG_WARN, "key_unsealable", "key id %lld cannot be opened with "
+			"this server secret", (long long)key->id);
+		token[0] = '\0';
+	}
+	/* AuthenticationInfo as Jellyfin fills it for an API key: the constant
+	 * fields are constant there too. */
+	render_int(item, camel, "Id", 0);
+	render_str(item, camel, "AccessToken", token);
+	render_str(item, camel, "DeviceId", "");
+	render_str(item, camel, "AppName", key->app_name);
+	render_str(item, camel, "AppVersion", "");
+	render_str(item, camel, "DeviceName", "");
+	render_str(item, camel, "UserId", "00000000000000000000000000000000");
+	render_bool(item, camel, "IsActive", false);
+	render_date(item, camel, "DateCreated", key->created_us);
+	render_date(item, camel, "DateLastActivity", key->last_activity_us);
+	json_object_array_add(ctx->items, item);
+	sodium_memzero(token, sizeof(token));
+	ctx->count++;
+	return 0;
+}
+
+void handle_keys_list(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	struct list_ctx ctx = { app, r->camel_case, json_object_new_array(), 0 };
+	json_object *result;
+	enum store_status st;
+
+	(void)c;
+	(void)arg;
+	st = store_key_list(app->store, list_one, &ctx);
+	if (st != STORE_OK) {
+		json_object_put(ctx.items);
+		handle_store_failure(r, st);
+		return;
+	}
+	result = json_object_new_object();
+	render_add(result, ctx.camel, "Items", ctx.items);
+	render_int(result, ctx.camel, "TotalRecordCount", ctx.count);
+	render_int(result, ctx.camel, "StartIndex", 0);
+	handle_send_json(r, 200, result);
+}
+
+void handle_keys_create(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	char name[APIKEY_NAME_INPUT_MAX + 2];
+	char token[TOKEN_HEX_LEN + 1];
+	long len = http_query(r, "app", name, sizeof(name));
+	enum apikey_name_check check;
+	enum store_status st;
+
+	(void)c;
+	(void)arg;
+	/* The body is ignored whatever its type (Seerr sends application/json
+	 * with nothing in it): it is never read. */
+	check = len == -2 ? APIKEY_NAME_TOO_LONG : len < 0 ? APIKEY_NAME_MISSING
+		: apikey_check_name(name, (size_t)len);
+	if (check != APIKEY_NAME_OK) {
+		http_respond_text(r, 400, apikey_name_problem(check));
+		return;
+	}
+	st = apikey_create(app->keys, app->store, name, token);
+	sodium_memzero(token, sizeof(token));
+	if (st != STORE_OK) {
+		handle_store_failure(r, st);
+		return;
+	}
+	http_respond_empty(r, 204);
+}
+
+void handle_keys_revoke(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	enum store_status st = apikey_revoke(app->keys, app->store, arg);
+
+	(void)c;
+	if (st != STORE_OK) {
+		handle_store_failure(r, st);
+		return;
+	}
+	http_respond_empty(r, 204);
+}

@@ -1,0 +1,122 @@
+/* /System/Ping, /System/Info, /System/Info/Public and /health. */
+#include "keyfin/handle.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "keyfin/render.h"
+
+/* What integrations read to tell what they talk to: keyfin answers as the
+ * Jellyfin version whose API it implements. */
+#define JELLYFIN_VERSION "10.11.0"
+#define PRODUCT_NAME "Jellyfin Server"
+
+const char *app_server_id(struct app *app)
+{
+	if (app->server_id[0] == '\0' &&
+	    store_server_id(app->store, app->server_id) != STORE_OK) {
+		app->server_id[0] = '\0';
+		return NULL;
+	}
+	return app->server_id;
+}
+
+void handle_ping(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	static const char body[] = "\"" PRODUCT_NAME "\"";
+
+	(void)app;
+	(void)c;
+	(void)arg;
+	http_respond(r, 200, "application/json; charset=utf-8", body, sizeof(body) - 1);
+}
+
+void handle_health(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (store_ready(app->store) != STORE_OK) {
+		http_respond_text(r, 503, "Unhealthy");
+		return;
+	}
+	http_respond_text(r, 200, "Healthy");
+}
+
+/* The address clients reached us at, as Jellyfin's LocalAddress. */
+static void local_address(const struct req *r, char *out, size_t len)
+{
+	const char *host = http_param(r, "HTTP_HOST");
+	const char *https = http_param(r, "HTTPS");
+
+	snprintf(out, len, "%s://%s", https != NULL && https[0] != '\0' ? "https" : "http",
+		 host != NULL ? host : "127.0.0.1");
+}
+
+static void add_public_fields(json_object *o, bool camel, struct app *app,
+			      const struct req *r, const char *id)
+{
+	char address[300];
+
+	local_address(r, address, sizeof(address));
+	render_str(o, camel, "LocalAddress", address);
+	render_str(o, camel, "ServerName", app->cfg->server_name);
+	render_str(o, camel, "Version", JELLYFIN_VERSION);
+	render_str(o, camel, "ProductName", PRODUCT_NAME);
+	render_str(o, camel, "OperatingSystem", "Linux");
+	render_str(o, camel, "Id", id);
+	render_bool(o, camel, "StartupWizardCompleted", true);
+}
+
+void handle_info_public(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	const char *id = app_server_id(app);
+	json_object *o;
+
+	(void)c;
+	(void)arg;
+	if (id == NULL) {
+		handle_store_failure(r, STORE_UNAVAILABLE);
+		return;
+	}
+	o = json_object_new_object();
+	add_public_fields(o, r->camel_case, app, r, id);
+	handle_send_json(r, 200, o);
+}
+
+void handle_info(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	const char *id = app_server_id(app);
+	bool camel = r->camel_case;
+	json_object *o;
+
+	(void)c;
+	(void)arg;
+	if (id == NULL) {
+		handle_store_failure(r, STORE_UNAVAILABLE);
+		return;
+	}
+	/* SystemInfo: System.Text.Json writes the derived class's properties
+	 * before PublicSystemInfo's; null ones are left out. */
+	o = json_object_new_object();
+	render_str(o, camel, "OperatingSystemDisplayName", "");
+	render_bool(o, camel, "HasPendingRestart", false);
+	render_bool(o, camel, "IsShuttingDown", false);
+	render_bool(o, camel, "SupportsLibraryMonitor", false);
+	render_int(o, camel, "WebSocketPortNumber", 0);
+	render_add(o, camel, "CompletedInstallations", json_object_new_array());
+	render_bool(o, camel, "CanSelfRestart", true);
+	render_bool(o, camel, "CanLaunchWebBrowser", false);
+	render_str(o, camel, "ProgramDataPath", "");
+	render_str(o, camel, "WebPath", "");
+	render_str(o, camel, "ItemsByNamePath", "");
+	render_str(o, camel, "CachePath", "");
+	render_str(o, camel, "LogPath", "");
+	render_str(o, camel, "InternalMetadataPath", "");
+	render_str(o, camel, "TranscodingTempPath", "");
+	render_add(o, camel, "CastReceiverApplications", json_object_new_array());
+	render_bool(o, camel, "HasUpdateAvailable", false);
+	render_str(o, camel, "EncoderLocation", "System");
+	render_str(o, camel, "SystemArchitecture", "X64");
+	add_public_fields(o, camel, app, r, id);
+	handle_send_json(r, 200, o);
+}

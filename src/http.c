@@ -1,0 +1,249 @@
+#include "keyfin/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "keyfin/authhdr.h"
+
+static const char *status_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+const char *http_param(const struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fcgx->envp);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a path (no '+' rule in paths); refuse NUL, which nothing may hold. */
+static enum http_parse decode_path(const char *in, size_t len, char *out,
+				   size_t out_len, size_t *written)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
+		    hexval(in[i + 2]) >= 0) {
+			c = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+			i += 2;
+		}
+		if (c == '\0')
+			return HTTP_PARSE_BAD_PATH;
+		if (o + 1 >= out_len)
+			return HTTP_PARSE_TOO_LONG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	*written = o;
+	return HTTP_PARSE_OK;
+}
+
+/* 10.11 strips a leading /emby or /mediabrowser segment whatever the
+ * legacy setting (old Homepage versions call /emby/System/Info). */
+static void strip_prefix(struct req *r)
+{
+	static const char *const prefixes[] = { "/emby", "/mediabrowser" };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (r->path_len >= n && strncasecmp(r->path, prefixes[i], n) == 0 &&
+		    (r->path[n] == '/' || r->path[n] == '\0')) {
+			memmove(r->path, r->path + n, r->path_len - n + 1);
+			r->path_len -= n;
+			if (r->path_len == 0) {
+				r->path[0] = '/';
+				r->path[1] = '\0';
+				r->path_len = 1;
+			}
+			return;
+		}
+	}
+}
+
+static bool wants_camel_case(const char *accept)
+{
+	static const char needle[] = "profile=";
+
+	if (accept == NULL)
+		return false;
+	for (const char *p = accept; *p; p++) {
+		if (strncasecmp(p, needle, sizeof(needle) - 1) == 0) {
+			p += sizeof(needle) - 1;
+			if (*p == '"')
+				p++;
+			return strncasecmp(p, "camelcase", 9) == 0;
+		}
+	}
+	return false;
+}
+
+enum http_parse http_req_init(struct req *r, FCGX_Request *fcgx)
+{
+	const char *uri, *q;
+	size_t len;
+	enum http_parse rc;
+
+	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->fcgx = fcgx;
+	r->method = http_param(r, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	r->remote_addr = http_param(r, "REMOTE_ADDR");
+	r->request_id = http_param(r, "REQUEST_ID");
+	r->camel_case = wants_camel_case(http_param(r, "HTTP_ACCEPT"));
+	uri = http_param(r, "REQUEST_URI");
+	if (uri == NULL)
+		uri = "/";
+	q = strchr(uri, '?');
+	len = q ? (size_t)(q - uri) : strlen(uri);
+	r->query = q ? q + 1 : "";
+	rc = decode_path(uri, len, r->path, sizeof(r->path), &r->path_len);
+	if (rc != HTTP_PARSE_OK) {
+		strcpy(r->path, "/");
+		r->path_len = 1;
+		return rc;
+	}
+	if (r->path_len == 0 || r->path[0] != '/')
+		return HTTP_PARSE_BAD_PATH;
+	strip_prefix(r);
+	while (r->path_len > 1 && r->path[r->path_len - 1] == '/')
+		r->path[--r->path_len] = '\0';
+	return HTTP_PARSE_OK;
+}
+
+void http_req_release(struct req *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+long http_query(const struct req *r, const char *name, char *out, size_t out_len)
+{
+	size_t name_len = strlen(name);
+	const char *p = r->query;
+
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		size_t pair_len = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', pair_len);
+		size_t key_len = eq ? (size_t)(eq - p) : pair_len;
+		char key[128];
+		size_t k = authhdr_url_decode(p, key_len, key, sizeof(key));
+
+		if (k != (size_t)-1 && k == name_len && strncasecmp(key, name, k) == 0) {
+			const char *v = eq ? eq + 1 : p + pair_len;
+			size_t vlen = eq ? pair_len - key_len - 1 : 0;
+			size_t n = authhdr_url_decode(v, vlen, out, out_len);
+
+			return n == (size_t)-1 ? -2 : (long)n;
+		}
+		p += pair_len;
+		if (*p == '&')
+			p++;
+	}
+	return -1;
+}
+
+int http_read_body(struct req *r, size_t max)
+{
+	const char *cl = http_param(r, "CONTENT_LENGTH");
+	char *end;
+	unsigned long long want;
+	int got;
+
+	if (r->body != NULL)
+		return 0;
+	want = (cl == NULL || cl[0] == '\0') ? 0 : strtoull(cl, &end, 10);
+	if (cl != NULL && cl[0] != '\0' && *end != '\0')
+		return 400;
+	if (want > max)
+		return 413;
+	r->body = malloc((size_t)want + 1);
+	if (r->body == NULL)
+		return 413;
+	got = want ? FCGX_GetStr(r->body, (int)want, r->fcgx->in) : 0;
+	if (got < 0 || (unsigned long long)got != want)
+		return 400;
+	r->body[got] = '\0';
+	r->body_len = (size_t)got;
+	return 0;
+}
+
+static long elapsed_ms(const struct req *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - r->started.tv_sec) * 1000 +
+	       (now.tv_nsec - r->started.tv_nsec) / 1000000;
+}
+
+void http_respond(struct req *r, int status, const char *content_type,
+		  const char *body, size_t len)
+{
+	char head[512];
+	int n;
+
+	/* libfcgi's own FCGX_FPrintF knows few conversions: format here. */
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\nX-Response-Time-ms: %ld\r\n",
+		     status, status_reason(status), elapsed_ms(r));
+	if (content_type != NULL)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Type: %s\r\n",
+			      content_type);
+	if (status != 204)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n", len);
+	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
+	r->status = status;
+	FCGX_PutStr(head, n, r->fcgx->out);
+	if (len > 0)
+		FCGX_PutStr(body, (int)len, r->fcgx->out);
+}
+
+void http_respond_empty(struct req *r, int status)
+{
+	http_respond(r, status, NULL, NULL, 0);
+}
+
+void http_respond_allow(struct req *r, const char *allow)
+{
+	FCGX_PutS("Allow: ", r->fcgx->out);
+	FCGX_PutS(allow, r->fcgx->out);
+	FCGX_PutS("\r\n", r->fcgx->out);
+	http_respond_empty(r, 405);
+}
+
+void http_respond_text(struct req *r, int status, const char *text)
+{
+	http_respond(r, status, "text/plain; charset=utf-8", text, strlen(text));
+}

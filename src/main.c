@@ -1,0 +1,377 @@
+/*
+ * keyfin: a Jellyfin-compatible API-key service.  This file parses the
+ * command line, runs the sub-commands, and is the only place that exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "keyfin/account.h"
+#include "keyfin/apikey.h"
+#include "keyfin/app.h"
+#include "keyfin/config.h"
+#include "keyfin/log.h"
+#include "keyfin/pool.h"
+#include "keyfin/render.h"
+#include "keyfin/route.h"
+#include "keyfin/store.h"
+#include "keyfin/token.h"
+
+#define KEYFIN_VERSION "0.1.0"
+
+static const char usage[] =
+	"usage: keyfin COMMAND [ARGS]\n"
+	"\n"
+	"A Jellyfin-compatible API-key service: nginx hands the Jellyfin API to\n"
+	"`keyfin serve`, which keeps keys, users and sessions in PostgreSQL.\n"
+	"\n"
+	"Commands:\n"
+	"  serve                      run the FastCGI worker pool (foreground)\n"
+	"  migrate                    apply pending database migrations\n"
+	"  key create APP             create an API key for APP and print it once\n"
+	"  key list                   list keys: key, app, created, last activity\n"
+	"  key revoke KEY             revoke a key\n"
+	"  user add NAME [--admin] [--if-missing]\n"
+	"                             create a user; the password is read from\n"
+	"                             KEYFIN_USER_PASSWORD or the first line of stdin\n"
+	"  secret generate            print a new random server secret\n"
+	"  help, --help               this text\n"
+	"  version, --version         the version\n"
+	"\n"
+	"Exit status: 0 done, 1 failed, 2 usage error.\n\n";
+
+static struct config cfg;
+static struct token_keys keys;
+
+static int load_config(void)
+{
+	char err[256];
+
+	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "keyfin: %s\n", err);
+		return -1;
+	}
+	log_set_level(cfg.log_level);
+	return 0;
+}
+
+static int load_keys(void)
+{
+	char err[256];
+
+	if (token_keys_load(&keys, cfg.secret_file, cfg.secret, err, sizeof(err)) != 0) {
+		fprintf(stderr, "keyfin: %s\n", err);
+		return -1;
+	}
+	sodium_mlock(&keys, sizeof(keys));
+	return 0;
+}
+
+static struct store *open_store(void)
+{
+	struct store *s = store_new(cfg.database_url, cfg.db_prepared,
+				    cfg.db_connect_timeout);
+	enum store_status st;
+
+	if (s == NULL) {
+		fprintf(stderr, "keyfin: out of memory\n");
+		return NULL;
+	}
+	st = store_ready(s);
+	if (st != STORE_OK) {
+		fprintf(stderr, "keyfin: cannot use the database (%s)\n",
+			st == STORE_UNAVAILABLE ? "unreachable" : "error; see above");
+		store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int run_migrate(struct store *s)
+{
+	int applied;
+
+	if (store_migrate(s, &applied) != STORE_OK) {
+		fprintf(stderr, "keyfin: migration failed (see the log line above)\n");
+		return -1;
+	}
+	log_msg(LOG_INFO, "migrate", "%d migration(s) applied; schema is current", applied);
+	return 0;
+}
+
+/* One request, from accept to log line. */
+static void serve_request(struct app *app, FCGX_Request *fr)
+{
+	static struct caller caller;    /* 20 KiB: not on the stack */
+	const char *route = "invalid";
+	struct log_line line;
+	struct timespec done;
+	struct req r;
+
+	switch (http_req_init(&r, fr)) {
+	case HTTP_PARSE_OK:
+		route_dispatch(app, &r, &caller, &route);
+		break;
+	case HTTP_PARSE_BAD_PATH:
+		http_respond_text(&r, 400, "The request path is not valid.");
+		break;
+	case HTTP_PARSE_TOO_LONG:
+		http_respond_empty(&r, 414);
+		break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &done);
+	log_begin(&line, LOG_INFO, "request");
+	log_str(&line, "rid", r.request_id);
+	log_str(&line, "method", r.method);
+	log_str(&line, "route", route);
+	log_int(&line, "status", r.status);
+	log_ms(&line, "ms", (double)(done.tv_sec - r.started.tv_sec) * 1e3 +
+	       (double)(done.tv_nsec - r.started.tv_nsec) / 1e6);
+	log_str(&line, "remote", r.remote_addr);
+	if (caller.resolved)
+		log_str(&line, "auth", caller.who.kind == STORE_PRINCIPAL_KEY ? "key" : "session");
+	log_end(&line);
+	caller.resolved = false;
+	http_req_release(&r);
+}
+
+static int worker_main(int listen_fd, volatile int *stop, void *ctx)
+{
+	struct app *app = ctx;
+	FCGX_Request fr;
+
+	/* each worker has a connection of its own, made after the fork */
+	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_connect_timeout);
+	if (app->store == NULL || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		return 1;
+	(void)store_ready(app->store);  /* early, but a database that is down is fine */
+	while (!*stop) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (*stop)
+				break;
+			log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
+			return 1;
+		}
+		serve_request(app, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	store_free(app->store);
+	return 0;
+}
+
+static int cmd_serve(void)
+{
+	static struct app app;
+	struct rlimit no_core = { 0, 0 };
+
+	/* keys live in these processes' memory: no core dumps, no ptrace */
+	setrlimit(RLIMIT_CORE, &no_core);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (load_keys() != 0)
+		return 1;
+	if (cfg.migrate_on_start) {
+		struct store *s = open_store();
+		int rc = s ? run_migrate(s) : -1;
+
+		store_free(s);
+		if (rc != 0)
+			return 1;
+	}
+	app.cfg = &cfg;
+	app.keys = &keys;
+	if (gethostname(app.hostname, sizeof(app.hostname) - 1) != 0)
+		strcpy(app.hostname, "keyfin");
+	return pool_run(&cfg, worker_main, &app) == 0 ? 0 : 1;
+}
+
+static int print_key(const struct store_key *key, void *ctx)
+{
+	char token[TOKEN_HEX_LEN + 1], created[RENDER_DATE_LEN + 1], used[RENDER_DATE_LEN + 1];
+
+	(void)ctx;
+	if (token_open(&keys, key->sealed, key->sealed_len, token) != 0)
+		strcpy(token, "(sealed under another secret)");
+	render_format_date(key->created_us, created);
+	render_format_date(key->last_activity_us, used);
+	printf("%s\t%s\t%s\t%s\n", token, key->app_name, created, used);
+	sodium_memzero(token, sizeof(token));
+	return 0;
+}
+
+static int cmd_key(int argc, char **argv, struct store *s)
+{
+	char token[TOKEN_HEX_LEN + 1];
+	enum store_status st;
+
+	if (argc == 3 && strcmp(argv[1], "create") == 0) {
+		char name[APIKEY_NAME_INPUT_MAX + 1];
+		enum apikey_name_check check;
+
+		snprintf(name, sizeof(name), "%s", argv[2]);
+		check = strlen(argv[2]) > APIKEY_NAME_INPUT_MAX ? APIKEY_NAME_TOO_LONG
+			: apikey_check_name(name, strlen(name));
+		if (check != APIKEY_NAME_OK) {
+			fprintf(stderr, "keyfin: %s\n", apikey_name_problem(check));
+			return 2;
+		}
+		if (apikey_create(&keys, s, name, token) != STORE_OK)
+			return 1;
+		printf("%s\n", token);
+		sodium_memzero(token, sizeof(token));
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return store_key_list(s, print_key, NULL) == STORE_OK ? 0 : 1;
+	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+		st = apikey_revoke(&keys, s, argv[2]);
+		return st == STORE_OK ? 0 : 1;
+	}
+	fputs(usage, stderr);
+	return 2;
+}
+
+/* The password comes from the environment or stdin, never argv (ps shows it). */
+static int read_password(char *out, size_t len)
+{
+	const char *env = getenv("KEYFIN_USER_PASSWORD");
+	size_t n;
+
+	if (env != NULL) {
+		if (strlen(env) >= len)
+			return -1;
+		strcpy(out, env);
+		return 0;
+	}
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "password: ");
+	if (fgets(out, (int)len, stdin) == NULL)
+		return -1;
+	n = strcspn(out, "\r\n");
+	if (out[n] == '\0' && n == len - 1)
+		return -1;      /* longer than the buffer */
+	out[n] = '\0';
+	return 0;
+}
+
+static int cmd_user(int argc, char **argv, struct store *s)
+{
+	char password[ACCOUNT_PASSWORD_MAX + 2];
+	bool admin = false, if_missing = false;
+	struct store_user user;
+	const char *name = NULL, *problem;
+	enum store_status st;
+
+	if (argc < 3 || strcmp(argv[1], "add") != 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--admin") == 0)
+			admin = true;
+		else if (strcmp(argv[i], "--if-missing") == 0)
+			if_missing = true;
+		else if (name == NULL && argv[i][0] != '-')
+			name = argv[i];
+		else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (name == NULL) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if ((problem = account_name_problem(name)) != NULL) {
+		fprintf(stderr, "keyfin: %s\n", problem);
+		return 2;
+	}
+	st = store_user_by_name(s, name, &user);
+	if (st == STORE_OK) {
+		if (if_missing) {
+			fprintf(stderr, "keyfin: user %s exists; nothing to do\n", name);
+			return 0;
+		}
+		fprintf(stderr, "keyfin: user %s exists\n", name);
+		return 1;
+	}
+	if (st != STORE_NOT_FOUND)
+		return 1;
+	if (read_password(password, ACCOUNT_PASSWORD_MAX + 1) != 0) {
+		fprintf(stderr, "keyfin: no password given (KEYFIN_USER_PASSWORD or stdin, "
+			"at most %d bytes)\n", ACCOUNT_PASSWORD_MAX);
+		return 2;
+	}
+	st = account_create(s, name, password, admin, &user);
+	sodium_memzero(password, sizeof(password));
+	if (st == STORE_CONFLICT) {
+		fprintf(stderr, "keyfin: user %s exists\n", name);
+		return if_missing ? 0 : 1;
+	}
+	if (st != STORE_OK)
+		return 1;
+	fprintf(stderr, "keyfin: user %s created%s (id %s)\n", name,
+		admin ? " as an administrator" : "", user.id);
+	return 0;
+}
+
+static int cmd_with_store(int argc, char **argv)
+{
+	struct store *s;
+	int rc;
+
+	if (strcmp(argv[0], "key") == 0 && load_keys() != 0)
+		return 1;
+	s = open_store();
+	if (s == NULL)
+		return 1;
+	if (strcmp(argv[0], "migrate") == 0)
+		rc = argc == 1 ? (run_migrate(s) == 0 ? 0 : 1) : 2;
+	else if (strcmp(argv[0], "key") == 0)
+		rc = cmd_key(argc, argv, s);
+	else
+		rc = cmd_user(argc, argv, s);
+	store_free(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "help";
+
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage, stdout);
+		config_print_help(stdout);
+		return argc > 1 ? 0 : 2;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("keyfin %s (Jellyfin API 10.11)\n", KEYFIN_VERSION);
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "keyfin: libsodium cannot start\n");
+		return 1;
+	}
+	if (strcmp(cmd, "secret") == 0 && argc == 3 && strcmp(argv[2], "generate") == 0) {
+		char secret[TOKEN_SECRET_HEX_LEN + 1];
+
+		token_secret_generate(secret);
+		printf("%s\n", secret);
+		sodium_memzero(secret, sizeof(secret));
+		return 0;
+	}
+	if (load_config() != 0)
+		return 2;
+	if (strcmp(cmd, "serve") == 0 && argc == 2)
+		return cmd_serve();
+	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "key") == 0 || strcmp(cmd, "user") == 0)
+		return cmd_with_store(argc - 1, argv + 1);
+	fputs(usage, stderr);
+	return 2;
+}

@@ -1,0 +1,81 @@
+#include "keyfin/render.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void render_camel(const char *pascal, char out[64])
+{
+	size_t n = strlen(pascal);
+
+	if (n > 63)
+		n = 63;
+	memcpy(out, pascal, n);
+	out[n] = '\0';
+	/* System.Text.Json's ConvertName: lower the leading run of capitals,
+	 * except the last one of a run that starts a new word ("IPAddress"
+	 * -> "ipAddress"). */
+	for (size_t i = 0; i < n; i++) {
+		if (i == 1 && !isupper((unsigned char)out[i]))
+			break;
+		if (i > 0 && i + 1 < n && !isupper((unsigned char)out[i + 1])) {
+			if (out[i + 1] == ' ')
+				out[i] = (char)tolower((unsigned char)out[i]);
+			break;
+		}
+		out[i] = (char)tolower((unsigned char)out[i]);
+	}
+}
+
+void render_add(json_object *obj, bool camel, const char *name, json_object *value)
+{
+	char key[64];
+
+	if (!camel) {
+		json_object_object_add(obj, name, value);
+		return;
+	}
+	render_camel(name, key);
+	json_object_object_add(obj, key, value);
+}
+
+void render_str(json_object *obj, bool camel, const char *name, const char *value)
+{
+	render_add(obj, camel, name, json_object_new_string(value));
+}
+
+void render_bool(json_object *obj, bool camel, const char *name, bool value)
+{
+	render_add(obj, camel, name, json_object_new_boolean(value));
+}
+
+void render_int(json_object *obj, bool camel, const char *name, int64_t value)
+{
+	render_add(obj, camel, name, json_object_new_int64(value));
+}
+
+void render_format_date(int64_t us, char out[RENDER_DATE_LEN + 1])
+{
+	struct tm tm;
+	time_t secs;
+	char base[24];
+
+	if (us <= 0) {
+		strcpy(out, "0001-01-01T00:00:00.0000000Z");
+		return;
+	}
+	secs = (time_t)(us / 1000000);
+	gmtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* .NET ticks are 100 ns: microseconds and a trailing 0 */
+	snprintf(out, RENDER_DATE_LEN + 1, "%.19s.%06ld0Z", base, (long)(us % 1000000));
+}
+
+void render_date(json_object *obj, bool camel, const char *name, int64_t us)
+{
+	char buf[RENDER_DATE_LEN + 1];
+
+	render_format_date(us, buf);
+	render_str(obj, camel, name, buf);
+}

@@ -1,0 +1,111 @@
+#include "keyfin/route.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "keyfin/handle.h"
+
+struct route {
+	const char *method;
+	const char *pattern;
+	enum auth_level level;
+	handler_fn *handle;
+};
+
+static const struct route routes[] = {
+	{ "GET", "/System/Ping", AUTH_ANONYMOUS, handle_ping },
+	{ "POST", "/System/Ping", AUTH_ANONYMOUS, handle_ping },
+	{ "GET", "/health", AUTH_ANONYMOUS, handle_health },
+	{ "GET", "/System/Info/Public", AUTH_ANONYMOUS, handle_info_public },
+	{ "GET", "/System/Info", AUTH_USER, handle_info },
+	{ "GET", "/Auth/Keys", AUTH_ADMIN, handle_keys_list },
+	{ "POST", "/Auth/Keys", AUTH_ADMIN, handle_keys_create },
+	{ "DELETE", "/Auth/Keys/*", AUTH_ADMIN, handle_keys_revoke },
+	{ "POST", "/Users/AuthenticateByName", AUTH_ANONYMOUS, handle_authenticate },
+	{ "GET", "/Users/Me", AUTH_USER, handle_users_me },
+	{ "GET", "/Users", AUTH_ADMIN, handle_users_list },
+	{ "POST", "/Users/New", AUTH_ADMIN, handle_users_new },
+	{ "GET", "/Users/*", AUTH_USER, handle_users_get },
+	{ "DELETE", "/Users/*", AUTH_ADMIN, handle_users_delete },
+	{ "POST", "/Users/*/Policy", AUTH_ADMIN, handle_users_policy },
+	{ "POST", "/Users/*/Password", AUTH_USER, handle_users_password },
+	{ "POST", "/Sessions/Logout", AUTH_USER, handle_logout },
+};
+
+#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
+
+/* Does `path` match `pattern`?  The `*` segment is copied into `arg`. */
+static bool route_match(const char *pattern, const char *path, char *arg, size_t arg_len)
+{
+	while (*pattern == '/' && *path == '/') {
+		const char *pend = strchr(pattern + 1, '/');
+		const char *send = strchr(path + 1, '/');
+		size_t plen = pend ? (size_t)(pend - pattern - 1) : strlen(pattern + 1);
+		size_t slen = send ? (size_t)(send - path - 1) : strlen(path + 1);
+
+		if (plen == 1 && pattern[1] == '*') {
+			if (slen == 0 || slen >= arg_len)
+				return false;
+			memcpy(arg, path + 1, slen);
+			arg[slen] = '\0';
+		} else if (plen != slen || strncasecmp(pattern + 1, path + 1, plen) != 0) {
+			return false;
+		}
+		pattern += 1 + plen;
+		path += 1 + slen;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* Exact names win over `*`: /Users/Me is not /Users/{id}. */
+static bool route_is_literal_match(const char *path)
+{
+	for (size_t i = 0; i < ROUTE_COUNT; i++) {
+		char arg[1];
+
+		if (strchr(routes[i].pattern, '*') == NULL &&
+		    route_match(routes[i].pattern, path, arg, sizeof(arg)))
+			return true;
+	}
+	return false;
+}
+
+void route_dispatch(struct app *app, struct req *r, struct caller *c,
+		    const char **route_name)
+{
+	static char arg[HTTP_PATH_MAX + 1];
+	char allow[64] = "";
+	bool literal = route_is_literal_match(r->path);
+	int status;
+
+	*route_name = "unknown";
+	for (size_t i = 0; i < ROUTE_COUNT; i++) {
+		const struct route *rt = &routes[i];
+
+		if (literal && strchr(rt->pattern, '*') != NULL)
+			continue;
+		if (!route_match(rt->pattern, r->path, arg, sizeof(arg)))
+			continue;
+		if (strcmp(rt->method, r->method) != 0) {
+			if (strstr(allow, rt->method) == NULL)
+				snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+					 "%s%s", allow[0] ? ", " : "", rt->method);
+			*route_name = rt->pattern;
+			continue;
+		}
+		*route_name = rt->pattern;
+		auth_extract(c, r, app->cfg->legacy_authorization);
+		status = auth_require(app, c, rt->level);
+		if (status != 0) {
+			http_respond_empty(r, status);
+			return;
+		}
+		rt->handle(app, r, c, arg);
+		return;
+	}
+	if (allow[0] != '\0')
+		http_respond_allow(r, allow);
+	else
+		http_respond_empty(r, 404);
+}
