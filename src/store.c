@@ -105,12 +105,22 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"DELETE FROM sessions WHERE id = $1" },
 };
 
+#define STORE_RETRY_MS 250
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct store {
 	PGconn *conn;
 	char *url;
 	bool prepared;
 	int connect_timeout;
-	time_t last_attempt;
+	int64_t last_attempt_ms;        /* monotonic; 0 = try at once */
 	bool down_logged;
 	bool is_prepared[STMT_COUNT];   /* on this connection */
 };
@@ -199,13 +209,14 @@ static enum store_status store_connect(struct store *s)
 	const char *keys[] = { "dbname", "connect_timeout", "application_name",
 			       "keepalives_idle", NULL };
 	const char *values[] = { s->url, timeout, "keyfin", "30", NULL };
-	time_t now = time(NULL);
+	int64_t now = monotonic_ms();
 
-	/* While the database is down, try at most once a second: every other
-	 * request gets its 503 at once instead of waiting for a timeout. */
-	if (s->last_attempt == now)
+	/* While the database is down, try at most every STORE_RETRY_MS: the
+	 * requests in between get their 503 at once instead of each waiting
+	 * for a connection timeout. */
+	if (s->last_attempt_ms != 0 && now - s->last_attempt_ms < STORE_RETRY_MS)
 		return STORE_UNAVAILABLE;
-	s->last_attempt = now;
+	s->last_attempt_ms = now;
 	snprintf(timeout, sizeof(timeout), "%d", s->connect_timeout);
 	store_drop(s);
 	s->conn = PQconnectdbParams(keys, values, 1);
@@ -273,7 +284,7 @@ static PGresult *store_exec(struct store *s, enum stmt id, const struct params *
 		if (PQstatus(s->conn) != CONNECTION_OK) {
 			PQclear(res);
 			store_drop(s);
-			s->last_attempt = 0;    /* reconnect now, not in a second */
+			s->last_attempt_ms = 0;    /* reconnect now, not in a second */
 			*st = STORE_UNAVAILABLE;
 			if (stmts[id].retry)
 				continue;
@@ -287,7 +298,7 @@ static PGresult *store_exec(struct store *s, enum stmt id, const struct params *
 			/* connection trouble, shutdown, or a pooler that lost our
 			 * prepared statements: start over on a new connection */
 			store_drop(s);
-			s->last_attempt = 0;
+			s->last_attempt_ms = 0;
 			*st = STORE_UNAVAILABLE;
 			PQclear(res);
 			if (stmts[id].retry && attempt == 0)

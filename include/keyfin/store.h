@@ -6,7 +6,7 @@
  * come back as the typed structs below.
  *
  * When PostgreSQL is away every call answers STORE_UNAVAILABLE quickly (at
- * most one connection attempt a second) so callers answer 503, and the next
+ * most one connection attempt every 250 ms) so callers answer 503, and the next
  * call after it comes back reconnects and prepares again by itself.  Reads
  * are retried once on a fresh connection when an old one turns out dead.
  */
