@@ -40,7 +40,7 @@ static bool authhdr_is_space(unsigned char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static int authhdr_hex(unsigned char c)
+int authhdr_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

@@ -67,37 +67,10 @@ static void add_public_fields(json_object *o, bool camel, struct app *app,
 	render_bool(o, camel, "StartupWizardCompleted", true);
 }
 
-void handle_info_public(struct app *app, struct req *r, struct caller *c, const char *arg)
+/* SystemInfo's own fields.  System.Text.Json writes a derived class's
+ * properties before PublicSystemInfo's; null ones are left out. */
+static void add_system_fields(json_object *o, bool camel)
 {
-	const char *id = app_server_id(app);
-	json_object *o;
-
-	(void)c;
-	(void)arg;
-	if (id == NULL) {
-		handle_store_failure(r, STORE_UNAVAILABLE);
-		return;
-	}
-	o = json_object_new_object();
-	add_public_fields(o, r->camel_case, app, r, id);
-	handle_send_json(r, 200, o);
-}
-
-void handle_info(struct app *app, struct req *r, struct caller *c, const char *arg)
-{
-	const char *id = app_server_id(app);
-	bool camel = r->camel_case;
-	json_object *o;
-
-	(void)c;
-	(void)arg;
-	if (id == NULL) {
-		handle_store_failure(r, STORE_UNAVAILABLE);
-		return;
-	}
-	/* SystemInfo: System.Text.Json writes the derived class's properties
-	 * before PublicSystemInfo's; null ones are left out. */
-	o = json_object_new_object();
 	render_str(o, camel, "OperatingSystemDisplayName", "");
 	render_bool(o, camel, "HasPendingRestart", false);
 	render_bool(o, camel, "IsShuttingDown", false);
@@ -117,6 +90,34 @@ void handle_info(struct app *app, struct req *r, struct caller *c, const char *a
 	render_bool(o, camel, "HasUpdateAvailable", false);
 	render_str(o, camel, "EncoderLocation", "System");
 	render_str(o, camel, "SystemArchitecture", "X64");
-	add_public_fields(o, camel, app, r, id);
+}
+
+static void send_info(struct app *app, struct req *r, bool full)
+{
+	const char *id = app_server_id(app);
+	json_object *o;
+
+	if (id == NULL) {
+		handle_store_failure(r, STORE_UNAVAILABLE);
+		return;
+	}
+	o = json_object_new_object();
+	if (full)
+		add_system_fields(o, r->camel_case);
+	add_public_fields(o, r->camel_case, app, r, id);
 	handle_send_json(r, 200, o);
+}
+
+void handle_info_public(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	send_info(app, r, false);
+}
+
+void handle_info(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	send_info(app, r, true);
 }

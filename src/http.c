@@ -31,17 +31,6 @@ const char *http_param(const struct req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx->envp);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a path (no '+' rule in paths); refuse NUL, which nothing may hold. */
 static enum http_parse decode_path(const char *in, size_t len, char *out,
 				   size_t out_len, size_t *written)
@@ -50,10 +39,11 @@ static enum http_parse decode_path(const char *in, size_t len, char *out,
 
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
+		int hi = i + 2 < len ? authhdr_hex((unsigned char)in[i + 1]) : -1;
+		int lo = i + 2 < len ? authhdr_hex((unsigned char)in[i + 2]) : -1;
 
-		if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
-		    hexval(in[i + 2]) >= 0) {
-			c = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+		if (c == '%' && hi >= 0 && lo >= 0) {
+			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
 		if (c == '\0')

@@ -68,6 +68,9 @@ enum authhdr_status authhdr_parse(const char *value, size_t len,
  */
 size_t authhdr_url_decode(const char *in, size_t len, char *out, size_t out_len);
 
+/* The value of one hex digit (any case), or -1.  Shared with the path decoder. */
+int authhdr_hex(unsigned char c);
+
 /* True when every byte of the value is ASCII whitespace (and len > 0). */
 bool authhdr_is_blank(const struct authhdr_value *v);
 
