@@ -18,7 +18,8 @@ CREATE TABLE users (
     password_hash    text NOT NULL DEFAULT '',
     is_admin         boolean NOT NULL DEFAULT false,
     is_disabled      boolean NOT NULL DEFAULT false,
-    is_hidden        boolean NOT NULL DEFAULT false,
+    -- Jellyfin creates users hidden (from the login screen's user list).
+    is_hidden        boolean NOT NULL DEFAULT true,
     created_at       timestamptz NOT NULL DEFAULT now(),
     last_login_at    timestamptz,
     last_activity_at timestamptz

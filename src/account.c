@@ -1,5 +1,6 @@
 #include "keyfin/account.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -18,6 +19,13 @@ const char *account_name_problem(const char *name)
 		return "The user name must be UTF-8 text without control characters.";
 	if (name[0] == ' ' || name[len - 1] == ' ')
 		return "The user name must not begin or end with a space.";
+	/* Jellyfin's ^[\w\ \-'._@+]+$ for ASCII; other letters pass (telling
+	 * Unicode letters from symbols needs tables keyfin does not carry) */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x80 && !isalnum(*p) && strchr("_ -'.@+", *p) == NULL)
+			return "User names can contain letters, numbers (0-9), spaces, "
+			       "dashes (-), underscores (_), apostrophes ('), periods (.), "
+			       "at signs (@) and plus signs (+).";
 	return NULL;
 }
 

@@ -30,7 +30,7 @@ static json_object *render_policy(const struct store_user *u, bool camel)
 	render_bool(p, camel, "EnableRemoteControlOfOtherUsers", u->is_admin);
 	render_bool(p, camel, "EnableSharedDeviceControl", true);
 	render_bool(p, camel, "EnableRemoteAccess", true);
-	render_bool(p, camel, "EnableLiveTvManagement", true);
+	render_bool(p, camel, "EnableLiveTvManagement", false);
 	render_bool(p, camel, "EnableLiveTvAccess", true);
 	render_bool(p, camel, "EnableMediaPlayback", true);
 	render_bool(p, camel, "EnableAudioPlaybackTranscoding", true);
@@ -81,19 +81,20 @@ static json_object *render_configuration(bool camel)
 	render_bool(c, camel, "RememberAudioSelections", true);
 	render_bool(c, camel, "RememberSubtitleSelections", true);
 	render_bool(c, camel, "EnableNextEpisodeAutoPlay", true);
+	render_str(c, camel, "CastReceiverId", "F007D354");   /* a fresh 10.11's default */
 	return c;
 }
 
-/* UserDto, fields in Jellyfin's order; null ones (images) left out. */
+/* UserDto, fields in Jellyfin's order; null ones (ServerName, images) left
+ * out as Jellyfin leaves them. */
 static json_object *render_user(const struct store_user *u, const char *server_id,
-				const char *server_name, bool camel)
+				bool camel)
 {
 	json_object *o = json_object_new_object();
 	bool has_password = u->password_hash[0] != '\0';
 
 	render_str(o, camel, "Name", u->name);
 	render_str(o, camel, "ServerId", server_id);
-	render_str(o, camel, "ServerName", server_name);
 	render_str(o, camel, "Id", u->id);
 	render_bool(o, camel, "HasPassword", has_password);
 	render_bool(o, camel, "HasConfiguredPassword", has_password);
@@ -117,7 +118,7 @@ static void send_user(struct app *app, struct req *r, const struct store_user *u
 		handle_store_failure(r, STORE_UNAVAILABLE);
 		return;
 	}
-	handle_send_json(r, 200, render_user(u, sid, app->cfg->server_name, r->camel_case));
+	handle_send_json(r, 200, render_user(u, sid, r->camel_case));
 }
 
 /* Accept a user id as Jellyfin does: 32 hex digits, dashes allowed. */
@@ -227,17 +228,21 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 	body = handle_json_body(app, r);
 	if (body == NULL)
 		return;
-	name = handle_json_str(body, "Username");
-	pw = handle_json_str(body, "Pw");
-	if (name == NULL || name[0] == '\0' || pw == NULL || strlen(pw) > ACCOUNT_PASSWORD_MAX) {
-		json_object_put(body);
-		http_respond_text(r, 400, "Username and Pw are required.");
-		return;
-	}
+	/* Jellyfin checks the device fields first, then the name. */
 	if (!device_fields_ok(c)) {
 		json_object_put(body);
 		http_respond_text(r, 400, "The Authorization header must name the Client, "
 				  "Device, DeviceId and Version.");
+		return;
+	}
+	name = handle_json_str(body, "Username");
+	pw = handle_json_str(body, "Pw");
+	if (pw == NULL)
+		pw = "";        /* a user without a password logs in with none */
+	if (name == NULL || authhdr_is_blank(&(struct authhdr_value){ name, strlen(name), true }) ||
+	    strlen(pw) > ACCOUNT_PASSWORD_MAX) {
+		json_object_put(body);
+		http_respond_text(r, 400, "Username is required.");
 		return;
 	}
 	st = store_user_by_name(app->store, name, &user);
@@ -246,12 +251,19 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 		handle_store_failure(r, st);
 		return;
 	}
-	ok = account_verify(st == STORE_OK ? &user : NULL, pw) && !user.is_disabled;
+	ok = account_verify(st == STORE_OK ? &user : NULL, pw);
 	json_object_put(body);      /* holds the password: done with it */
 	if (!ok) {
 		log_msg(LOG_WARN, "login_failed", "failed login from %s",
 			r->remote_addr ? r->remote_addr : "?");
 		http_respond_text(r, 401, "Error processing request.");
+		return;
+	}
+	if (user.is_disabled) {
+		/* Jellyfin's SecurityException: the password was right, the
+		 * account is not allowed in */
+		log_msg(LOG_WARN, "login_refused", "disabled user %s tried to log in", user.name);
+		http_respond_text(r, 403, "Error processing request.");
 		return;
 	}
 	token_generate(token);
@@ -271,7 +283,7 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 	log_msg(LOG_INFO, "login", "user %s logged in", user.name);
 	result = json_object_new_object();
 	render_add(result, r->camel_case, "User",
-		   render_user(&user, sid, app->cfg->server_name, r->camel_case));
+		   render_user(&user, sid, r->camel_case));
 	render_add(result, r->camel_case, "SessionInfo", render_session(&user, c, sid, r));
 	render_str(result, r->camel_case, "AccessToken", token);
 	render_str(result, r->camel_case, "ServerId", sid);
@@ -332,7 +344,7 @@ void handle_users_get(struct app *app, struct req *r, struct caller *c, const ch
 
 struct users_ctx {
 	json_object *list;
-	const char *server_id, *server_name;
+	const char *server_id;
 	bool camel;
 };
 
@@ -340,14 +352,13 @@ static int list_user(const struct store_user *u, void *arg)
 {
 	struct users_ctx *ctx = arg;
 
-	json_object_array_add(ctx->list, render_user(u, ctx->server_id, ctx->server_name,
-						     ctx->camel));
+	json_object_array_add(ctx->list, render_user(u, ctx->server_id, ctx->camel));
 	return 0;
 }
 
 void handle_users_list(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	struct users_ctx ctx = { NULL, app_server_id(app), app->cfg->server_name, r->camel_case };
+	struct users_ctx ctx = { NULL, app_server_id(app), r->camel_case };
 	enum store_status st;
 
 	(void)c;
@@ -403,35 +414,45 @@ void handle_users_new(struct app *app, struct req *r, struct caller *c, const ch
 	send_user(app, r, &u);
 }
 
-/* Would this change leave no enabled administrator?  Answers 400 if so. */
-static bool keeps_an_admin(struct app *app, struct req *r, const struct store_user *u,
-			   bool still_admin)
+/* Is `u` the only enabled administrator?  (false, with the answer sent,
+ * when the database cannot tell) */
+static bool only_admin(struct app *app, struct req *r, const struct store_user *u,
+		       bool *only)
 {
 	enum store_status st;
 	int admins = 0;
 
-	if (!u->is_admin || u->is_disabled || still_admin)
+	*only = false;
+	if (!u->is_admin || u->is_disabled)
 		return true;
 	st = store_count_admins(app->store, &admins);
 	if (st != STORE_OK) {
 		handle_store_failure(r, st);
 		return false;
 	}
-	if (admins <= 1) {
-		http_respond_text(r, 400, "There must be at least one enabled administrator.");
-		return false;
-	}
+	*only = admins <= 1;
 	return true;
+}
+
+/* Jellyfin answers these refusals with a JSON string. */
+static void refuse(struct req *r, int status, const char *why)
+{
+	handle_send_json(r, status, json_object_new_string(why));
 }
 
 void handle_users_delete(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	struct store_user u;
 	enum store_status st;
+	bool last;
 
 	(void)c;
-	if (!load_user(app, r, arg, &u) || !keeps_an_admin(app, r, &u, false))
+	if (!load_user(app, r, arg, &u) || !only_admin(app, r, &u, &last))
 		return;
+	if (last) {
+		http_respond_text(r, 400, "There must be at least one administrator.");
+		return;
+	}
 	st = store_user_delete(app->store, u.id);
 	if (st != STORE_OK && st != STORE_NOT_FOUND) {
 		handle_store_failure(r, st);
@@ -441,11 +462,17 @@ void handle_users_delete(struct app *app, struct req *r, struct caller *c, const
 	http_respond_empty(r, 204);
 }
 
+/* The caller's own session, kept when a user's sessions are revoked. */
+static int64_t own_session(const struct caller *c)
+{
+	return c->who.kind == STORE_PRINCIPAL_SESSION ? c->who.id : 0;
+}
+
 void handle_users_policy(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	struct store_user u;
 	json_object *body;
-	bool admin, disabled, hidden;
+	bool admin, disabled, hidden, last;
 	enum store_status st;
 
 	if (!load_user(app, r, arg, &u))
@@ -453,19 +480,25 @@ void handle_users_policy(struct app *app, struct req *r, struct caller *c, const
 	body = handle_json_body(app, r);
 	if (body == NULL)
 		return;
+	/* the posted policy replaces the old one, as in Jellyfin */
 	admin = handle_json_bool(body, "IsAdministrator", false);
 	disabled = handle_json_bool(body, "IsDisabled", false);
 	hidden = handle_json_bool(body, "IsHidden", u.is_hidden);
 	json_object_put(body);
-	if (c->who.kind == STORE_PRINCIPAL_SESSION && strcmp(c->who.user_id, u.id) == 0 &&
-	    (disabled || !admin)) {
-		http_respond_text(r, 400, "Administrators cannot disable themselves or "
-				  "remove their own administrator rights.");
+	if (!only_admin(app, r, &u, &last))
+		return;
+	if (last && !admin) {
+		refuse(r, 403, "There must be at least one user in the system with "
+		       "administrative access.");
 		return;
 	}
-	if (!keeps_an_admin(app, r, &u, admin && !disabled))
+	if (u.is_admin && disabled) {
+		refuse(r, 403, "Administrators cannot be disabled.");
 		return;
+	}
 	st = store_user_set_policy(app->store, u.id, admin, disabled, hidden);
+	if (st == STORE_OK && disabled && !u.is_disabled)
+		st = store_session_revoke_user(app->store, u.id, own_session(c));
 	if (st != STORE_OK) {
 		handle_store_failure(r, st == STORE_NOT_FOUND ? STORE_ERROR : st);
 		return;
@@ -482,14 +515,14 @@ void handle_users_password(struct app *app, struct req *r, struct caller *c, con
 	json_object *body;
 	const char *current, *next;
 	bool admin = c->who.kind == STORE_PRINCIPAL_KEY || c->who.is_admin;
-	bool self;
+	bool self, reset;
 	enum store_status st;
 
 	if (!load_user(app, r, arg, &u))
 		return;
 	self = c->who.kind == STORE_PRINCIPAL_SESSION && strcmp(c->who.user_id, u.id) == 0;
 	if (!self && !admin) {
-		http_respond_empty(r, 403);
+		http_respond_text(r, 403, "User is not allowed to update the password.");
 		return;
 	}
 	body = handle_json_body(app, r);
@@ -497,15 +530,18 @@ void handle_users_password(struct app *app, struct req *r, struct caller *c, con
 		return;
 	current = handle_json_str(body, "CurrentPw");
 	next = handle_json_str(body, "NewPw");
-	if (handle_json_bool(body, "ResetPassword", false))
+	reset = handle_json_bool(body, "ResetPassword", false);
+	if (reset || next == NULL)
 		next = "";
-	if (next == NULL || strlen(next) > ACCOUNT_PASSWORD_MAX) {
+	if (strlen(next) > ACCOUNT_PASSWORD_MAX || (next[0] == '\0' && u.is_admin)) {
 		json_object_put(body);
-		http_respond_text(r, 400, "NewPw is required.");
+		http_respond_text(r, 400, next[0] ? "The new password is too long."
+				  : "Administrators must have a password.");
 		return;
 	}
-	/* only an administrator may skip proving the current password */
-	if (!admin && !account_verify(&u, current ? current : "")) {
+	/* everyone proves the current password, except an administrator
+	 * changing someone else's (or resetting it) */
+	if (!reset && (!admin || self) && !account_verify(&u, current ? current : "")) {
 		json_object_put(body);
 		http_respond_text(r, 403, "Invalid user or password entered.");
 		return;
@@ -514,14 +550,17 @@ void handle_users_password(struct app *app, struct req *r, struct caller *c, con
 		: STORE_ERROR;
 	json_object_put(body);
 	sodium_memzero(hash, sizeof(hash));
+	/* a new password ends the user's other sessions; a reset does not */
+	if (st == STORE_OK && !reset)
+		st = store_session_revoke_user(app->store, u.id, own_session(c));
 	if (st != STORE_OK) {
 		handle_store_failure(r, st == STORE_NOT_FOUND ? STORE_ERROR : st);
 		return;
 	}
-	log_msg(LOG_INFO, "user_password", "password of %s changed", u.name);
+	log_msg(LOG_INFO, "user_password", "password of %s %s", u.name,
+		reset ? "reset" : "changed");
 	http_respond_empty(r, 204);
 }
-
 void handle_logout(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	enum store_status st;

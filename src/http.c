@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "keyfin/authhdr.h"
 
 static const char *status_reason(int status)
@@ -134,6 +136,9 @@ enum http_parse http_req_init(struct req *r, FCGX_Request *fcgx)
 
 void http_req_release(struct req *r)
 {
+	/* a body may hold a password */
+	if (r->body != NULL)
+		sodium_memzero(r->body, r->body_len);
 	free(r->body);
 	r->body = NULL;
 }

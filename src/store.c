@@ -34,6 +34,7 @@ enum stmt {
 	STMT_COUNT_ADMINS,
 	STMT_SESSION_CREATE,
 	STMT_SESSION_DELETE,
+	STMT_SESSION_REVOKE_USER,
 	STMT_COUNT
 };
 
@@ -103,6 +104,8 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"app_version = EXCLUDED.app_version, created_at = now(), last_activity_at = now()" },
 	[STMT_SESSION_DELETE] = { "session_delete", 1, true,
 		"DELETE FROM sessions WHERE id = $1" },
+	[STMT_SESSION_REVOKE_USER] = { "session_revoke_user", 2, true,
+		"DELETE FROM sessions WHERE user_id = $1::uuid AND id <> $2" },
 };
 
 #define STORE_RETRY_MS 250
@@ -670,4 +673,16 @@ enum store_status store_session_delete(struct store *s, int64_t id)
 	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
 	param_text(&p, idbuf);
 	return store_change(s, STMT_SESSION_DELETE, &p, false);
+}
+
+enum store_status store_session_revoke_user(struct store *s, const char *user_id,
+					    int64_t keep_id)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, keep_id);
+	param_text(&p, user_id);
+	param_text(&p, idbuf);
+	return store_change(s, STMT_SESSION_REVOKE_USER, &p, false);
 }

@@ -132,5 +132,8 @@ enum store_status store_count_admins(struct store *s, int *count);
 enum store_status store_session_create(struct store *s,
 				       const struct store_session_new *session);
 enum store_status store_session_delete(struct store *s, int64_t id);
+/* End every session of a user except `keep_id` (0: keep none). */
+enum store_status store_session_revoke_user(struct store *s, const char *user_id,
+					    int64_t keep_id);
 
 #endif
