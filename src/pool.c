@@ -22,8 +22,10 @@ static void worker_on_term(int sig)
 {
 	(void)sig;
 	worker_stop = 1;
-	/* Wakes a worker blocked in accept() (EINTR) and makes the next
-	 * accept() fail (EBADF) if the signal came just before it. */
+	/* The handler is installed with SA_RESTART, so reads and writes of a
+	 * request in flight carry on.  A worker waiting in accept() is woken
+	 * differently: the restarted accept() finds its socket closed (EBADF),
+	 * and so does an accept() the signal came just before. */
 	if (worker_listen_fd >= 0)
 		close(worker_listen_fd);
 	worker_listen_fd = -1;
@@ -38,7 +40,8 @@ static pid_t pool_spawn(int listen_fd, pool_worker_fn *worker, void *ctx,
 	if (pid != 0)
 		return pid;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = worker_on_term;     /* no SA_RESTART: accept() must end */
+	sa.sa_handler = worker_on_term;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
