@@ -1,0 +1,187 @@
+// `keyfin serve` itself, spoken to over FastCGI on TCP without nginx: a
+// second instance on the stack's database, the graceful stop with a request
+// still arriving, a worker that dies, and migrations run by several
+// instances at once.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, execFile } from 'node:child_process';
+import {
+  useStack, logsCleanTest, unique, pollUntil, freePort, randomHex, ROOT, HEX32,
+} from './harness.mjs';
+import { request, openRequest, cgiParams } from './fcgi.mjs';
+
+const S = useStack('pool');
+const BIN = process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin');
+const EXIT_TIMEOUT_MS = 30_000;
+
+// A `keyfin serve` of our own on 127.0.0.1:<port>, on the stack's database.
+async function serve(workers, extraEnv = {}) {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    KEYFIN_DATABASE_URL: await S.databaseUrl(),
+    KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'),
+    KEYFIN_LISTEN: `127.0.0.1:${port}`,
+    KEYFIN_WORKERS: String(workers),
+    ...extraEnv,
+  };
+  const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const inst = { port, child, log: '', exited: null };
+  child.stderr.on('data', (d) => { inst.log += d; });
+  inst.exit = new Promise((resolve) => child.on('exit', (code, signal) => {
+    inst.exited = { code, signal };
+    resolve(inst.exited);
+  }));
+  instances.add(inst);
+  const up = await pollUntil(async () => (await request(port, 'GET', '/System/Ping')).status === 200);
+  assert.ok(up, `keyfin serve on :${port} did not answer:\n${inst.log}`);
+  return inst;
+}
+
+const instances = new Set();
+after(async () => {
+  for (const inst of instances) {
+    if (!inst.exited) inst.child.kill('SIGKILL');
+    await inst.exit;
+  }
+});
+
+async function waitExit(inst) {
+  const timer = new Promise((resolve) => setTimeout(resolve, EXIT_TIMEOUT_MS, 'timeout'));
+  const r = await Promise.race([inst.exit, timer]);
+  assert.notEqual(r, 'timeout', `keyfin serve did not exit within ${EXIT_TIMEOUT_MS} ms:\n${inst.log}`);
+  return r;
+}
+
+// Worker pids of a supervisor, from /proc.
+function workersOf(pid) {
+  const kids = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(name));
+    } catch { /* gone meanwhile */ }
+  }
+  return kids.sort();
+}
+
+function socketCount(pid) {
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
+
+function psql(url, sql) {
+  return new Promise((resolve) => {
+    execFile('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
+  });
+}
+
+function runBin(args, env) {
+  return new Promise((resolve) => {
+    execFile(BIN, args, { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test('a second instance on TCP shares everything: server Id, keys, revocations', async () => {
+  const other = await serve(2);
+  const pub = await request(other.port, 'GET', '/System/Info/Public');
+  assert.equal(pub.status, 200);
+  assert.equal(pub.json.Id, (await S.req('GET', '/System/Info/Public')).json.Id, 'one server Id');
+
+  const key = await S.createKey(unique('shared'));
+  const auth = { Authorization: `MediaBrowser Token="${key}", Client="Heimdall"` };
+  assert.equal((await request(other.port, 'GET', '/System/Info', { headers: auth })).status, 200,
+    'a key made on one instance works on the other at once');
+  const admin = await S.adminToken();
+  const del = await request(other.port, 'DELETE', `/Auth/Keys/${key}`,
+    { headers: { Authorization: `MediaBrowser Token="${admin}"` } });
+  assert.equal(del.status, 204);
+  assert.equal((await S.req('GET', '/System/Info', { token: key })).status, 401,
+    'a key revoked on one instance is refused by the other at once');
+  other.child.kill('SIGTERM');
+  assert.deepEqual(await waitExit(other), { code: 0, signal: null });
+});
+
+test('SIGTERM: the request in flight is answered in full, then the pool exits 0', async () => {
+  const inst = await serve(1);
+  const [worker] = workersOf(inst.child.pid);
+  assert.ok(worker, 'one worker');
+  const idle = socketCount(worker);
+
+  const u = await S.createUser();
+  const body = Buffer.from(JSON.stringify({ Username: u.name, Pw: u.password }));
+  const headers = {
+    Authorization: 'MediaBrowser Client="pool-test", Device="d", DeviceId="graceful", Version="1"',
+    'Content-Type': 'application/json',
+  };
+  const req = openRequest(inst.port, cgiParams('POST', '/Users/AuthenticateByName', headers, body));
+  await req.connected;
+  req.send(body.subarray(0, 5));
+  // the worker has accepted the connection once it holds one more socket
+  assert.ok(await pollUntil(() => socketCount(worker) > idle, { attempts: 80, intervalMs: 50 }),
+    'the worker accepted the request');
+
+  inst.child.kill('SIGTERM');
+  assert.ok(await pollUntil(() => inst.log.includes('finishing requests in flight'),
+    { attempts: 80, intervalMs: 50 }), `the pool got SIGTERM:\n${inst.log}`);
+  req.send(body.subarray(5));
+  req.end();
+  const r = await req.response;
+  assert.equal(r.status, 200, `the request in flight: ${r.status} ${r.body}`);
+  assert.match(r.json.AccessToken, HEX32);
+  S.remember(r.json.AccessToken);
+  assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
+  await assert.rejects(request(inst.port, 'GET', '/System/Ping'), 'nothing listens any more');
+});
+
+test('a worker that dies is replaced and the pool keeps answering', async () => {
+  const inst = await serve(2);
+  const before = workersOf(inst.child.pid);
+  assert.equal(before.length, 2);
+  process.kill(before[0], 'SIGKILL');
+  const after2 = await pollUntil(() => {
+    const now = workersOf(inst.child.pid);
+    return now.length === 2 && !now.includes(before[0]) ? now : null;
+  }, { attempts: 80, intervalMs: 100 });
+  assert.ok(after2, `a new worker replaced ${before[0]}: ${workersOf(inst.child.pid)}`);
+  for (let i = 0; i < 4; i++) {
+    assert.equal((await request(inst.port, 'GET', '/System/Ping')).status, 200);
+  }
+  assert.match(inst.log, /event=worker_died/);
+  inst.child.kill('SIGTERM');
+  assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
+});
+
+test('instances migrating at once apply each migration exactly once', async () => {
+  const base = await S.databaseUrl();
+  const db = `mig_${randomHex(4)}`;
+  const created = await psql(base, `CREATE DATABASE ${db}`);
+  assert.equal(created.code, 0, created.stderr);
+  const url = base.replace(/\/keyfin\?/, `/${db}?`);
+  assert.notEqual(url, base, `a URL for database ${db}`);
+
+  const runs = await Promise.all([1, 2, 3, 4, 5].map(() => runBin(['migrate'], { KEYFIN_DATABASE_URL: url })));
+  for (const r of runs) assert.equal(r.code, 0, `keyfin migrate: ${r.stderr}`);
+  const applied = runs.map((r) => Number((r.stderr.match(/(\d+) migration\(s\) applied/) || [])[1]));
+  assert.equal(applied.filter((n) => n > 0).length, 1, `one run applied the schema: ${applied}`);
+
+  const rows = await psql(url, 'SELECT count(*), count(DISTINCT version) FROM keyfin_migrations');
+  const [count, distinct] = rows.stdout.trim().split('|').map(Number);
+  assert.ok(count >= 1 && count === distinct, `each migration recorded once: ${rows.stdout}`);
+  const server = await psql(url, 'SELECT count(*) FROM keyfin_server');
+  assert.equal(server.stdout.trim(), '1', 'one server Id');
+});
+
+logsCleanTest(test, S);
