@@ -55,6 +55,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c src/%.c
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) \
 		$(shell pkg-config --cflags --libs cmocka libsodium json-c 2>/dev/null)
 
+# Pure modules that use another one.
+$(BUILD)/tests/test_uri: src/authhdr.c
+
 run: deps build
 	scripts/stack run
 
@@ -78,8 +81,12 @@ test: deps
 
 check: test
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.  A
+# report aborts the worker (nginx then answers 503: a test fails) and is
+# searched for in the logs by the integration harness.
 asan:
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	$(MAKE) BUILD=build/asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 		CFLAGS="-O1 -g" KEYFIN_BIN=$(CURDIR)/build/asan/keyfin test
 

@@ -235,8 +235,8 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 				  "Device, DeviceId and Version.");
 		return;
 	}
-	name = handle_json_str(body, "Username");
-	pw = handle_json_str(body, "Pw");
+	name = reqjson_str(body, "Username");
+	pw = reqjson_str(body, "Pw");
 	if (pw == NULL)
 		pw = "";        /* a user without a password logs in with none */
 	if (name == NULL || authhdr_is_blank(&(struct authhdr_value){ name, strlen(name), true }) ||
@@ -388,8 +388,8 @@ void handle_users_new(struct app *app, struct req *r, struct caller *c, const ch
 	(void)arg;
 	if (body == NULL)
 		return;
-	name = handle_json_str(body, "Name");
-	password = handle_json_str(body, "Password");
+	name = reqjson_str(body, "Name");
+	password = reqjson_str(body, "Password");
 	if (password == NULL)
 		password = "";
 	problem = name == NULL ? "Name is required." : account_name_problem(name);
@@ -481,9 +481,9 @@ void handle_users_policy(struct app *app, struct req *r, struct caller *c, const
 	if (body == NULL)
 		return;
 	/* the posted policy replaces the old one, as in Jellyfin */
-	admin = handle_json_bool(body, "IsAdministrator", false);
-	disabled = handle_json_bool(body, "IsDisabled", false);
-	hidden = handle_json_bool(body, "IsHidden", u.is_hidden);
+	admin = reqjson_bool(body, "IsAdministrator", false);
+	disabled = reqjson_bool(body, "IsDisabled", false);
+	hidden = reqjson_bool(body, "IsHidden", u.is_hidden);
 	json_object_put(body);
 	if (!only_admin(app, r, &u, &last))
 		return;
@@ -528,9 +528,9 @@ void handle_users_password(struct app *app, struct req *r, struct caller *c, con
 	body = handle_json_body(app, r);
 	if (body == NULL)
 		return;
-	current = handle_json_str(body, "CurrentPw");
-	next = handle_json_str(body, "NewPw");
-	reset = handle_json_bool(body, "ResetPassword", false);
+	current = reqjson_str(body, "CurrentPw");
+	next = reqjson_str(body, "NewPw");
+	reset = reqjson_bool(body, "ResetPassword", false);
 	if (reset || next == NULL)
 		next = "";
 	if (strlen(next) > ACCOUNT_PASSWORD_MAX || (next[0] == '\0' && u.is_admin)) {

@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-#include "keyfin/authhdr.h"
 
 static const char *status_reason(int status)
 {
@@ -33,55 +32,6 @@ const char *http_param(const struct req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx->envp);
 }
 
-/* Decode a path (no '+' rule in paths); refuse NUL, which nothing may hold. */
-static enum http_parse decode_path(const char *in, size_t len, char *out,
-				   size_t out_len, size_t *written)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		int hi = i + 2 < len ? authhdr_hex((unsigned char)in[i + 1]) : -1;
-		int lo = i + 2 < len ? authhdr_hex((unsigned char)in[i + 2]) : -1;
-
-		if (c == '%' && hi >= 0 && lo >= 0) {
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (c == '\0')
-			return HTTP_PARSE_BAD_PATH;
-		if (o + 1 >= out_len)
-			return HTTP_PARSE_TOO_LONG;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	*written = o;
-	return HTTP_PARSE_OK;
-}
-
-/* 10.11 strips a leading /emby or /mediabrowser segment whatever the
- * legacy setting (old Homepage versions call /emby/System/Info). */
-static void strip_prefix(struct req *r)
-{
-	static const char *const prefixes[] = { "/emby", "/mediabrowser" };
-
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(prefixes[i]);
-
-		if (r->path_len >= n && strncasecmp(r->path, prefixes[i], n) == 0 &&
-		    (r->path[n] == '/' || r->path[n] == '\0')) {
-			memmove(r->path, r->path + n, r->path_len - n + 1);
-			r->path_len -= n;
-			if (r->path_len == 0) {
-				r->path[0] = '/';
-				r->path[1] = '\0';
-				r->path_len = 1;
-			}
-			return;
-		}
-	}
-}
-
 static bool wants_camel_case(const char *accept)
 {
 	static const char needle[] = "profile=";
@@ -99,11 +49,9 @@ static bool wants_camel_case(const char *accept)
 	return false;
 }
 
-enum http_parse http_req_init(struct req *r, FCGX_Request *fcgx)
+enum uri_status http_req_init(struct req *r, FCGX_Request *fcgx)
 {
-	const char *uri, *q;
-	size_t len;
-	enum http_parse rc;
+	const char *uri;
 
 	memset(r, 0, sizeof(*r));
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
@@ -115,23 +63,7 @@ enum http_parse http_req_init(struct req *r, FCGX_Request *fcgx)
 	r->request_id = http_param(r, "REQUEST_ID");
 	r->camel_case = wants_camel_case(http_param(r, "HTTP_ACCEPT"));
 	uri = http_param(r, "REQUEST_URI");
-	if (uri == NULL)
-		uri = "/";
-	q = strchr(uri, '?');
-	len = q ? (size_t)(q - uri) : strlen(uri);
-	r->query = q ? q + 1 : "";
-	rc = decode_path(uri, len, r->path, sizeof(r->path), &r->path_len);
-	if (rc != HTTP_PARSE_OK) {
-		strcpy(r->path, "/");
-		r->path_len = 1;
-		return rc;
-	}
-	if (r->path_len == 0 || r->path[0] != '/')
-		return HTTP_PARSE_BAD_PATH;
-	strip_prefix(r);
-	while (r->path_len > 1 && r->path[r->path_len - 1] == '/')
-		r->path[--r->path_len] = '\0';
-	return HTTP_PARSE_OK;
+	return uri_parse(uri ? uri : "/", r->path, sizeof(r->path), &r->path_len, &r->query);
 }
 
 void http_req_release(struct req *r)
@@ -145,29 +77,7 @@ void http_req_release(struct req *r)
 
 long http_query(const struct req *r, const char *name, char *out, size_t out_len)
 {
-	size_t name_len = strlen(name);
-	const char *p = r->query;
-
-	while (*p) {
-		const char *amp = strchr(p, '&');
-		size_t pair_len = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', pair_len);
-		size_t key_len = eq ? (size_t)(eq - p) : pair_len;
-		char key[128];
-		size_t k = authhdr_url_decode(p, key_len, key, sizeof(key));
-
-		if (k != (size_t)-1 && k == name_len && strncasecmp(key, name, k) == 0) {
-			const char *v = eq ? eq + 1 : p + pair_len;
-			size_t vlen = eq ? pair_len - key_len - 1 : 0;
-			size_t n = authhdr_url_decode(v, vlen, out, out_len);
-
-			return n == (size_t)-1 ? -2 : (long)n;
-		}
-		p += pair_len;
-		if (*p == '&')
-			p++;
-	}
-	return -1;
+	return uri_query(r->query, name, out, out_len);
 }
 
 int http_read_body(struct req *r, size_t max)

@@ -116,13 +116,13 @@ static void serve_request(struct app *app, FCGX_Request *fr)
 	struct req r;
 
 	switch (http_req_init(&r, fr)) {
-	case HTTP_PARSE_OK:
+	case URI_OK:
 		route_dispatch(app, &r, &caller, &route);
 		break;
-	case HTTP_PARSE_BAD_PATH:
+	case URI_BAD:
 		http_respond_text(&r, 400, "The request path is not valid.");
 		break;
-	case HTTP_PARSE_TOO_LONG:
+	case URI_TOO_LONG:
 		http_respond_empty(&r, 414);
 		break;
 	}

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "keyfin/reqjson.h"
 #include "keyfin/route.h"
 
 handler_fn handle_ping, handle_health, handle_info_public, handle_info;
@@ -26,11 +27,5 @@ json_object *handle_json_body(struct app *app, struct req *r);
 
 /* Serialise `obj`, answer `status` with application/json, and free `obj`. */
 void handle_send_json(struct req *r, int status, json_object *obj);
-
-/* A string member, names matched case-insensitively as ASP.NET binds them.
- * NULL when absent or not a string. */
-const char *handle_json_str(json_object *obj, const char *name);
-/* A boolean member; `def` when absent or not a boolean. */
-bool handle_json_bool(json_object *obj, const char *name, bool def);
 
 #endif

@@ -13,14 +13,10 @@
 
 #include <fcgiapp.h>
 
+#include "keyfin/uri.h"
+
 #define HTTP_PATH_MAX 2048
 #define HTTP_PARAM_MAX 4096     /* longest decoded query value */
-
-enum http_parse {
-	HTTP_PARSE_OK = 0,
-	HTTP_PARSE_BAD_PATH,    /* NUL or undecodable bytes: 400 */
-	HTTP_PARSE_TOO_LONG,    /* 414 */
-};
 
 struct req {
 	FCGX_Request *fcgx;
@@ -38,19 +34,15 @@ struct req {
 	int status;                     /* what was answered, for the log */
 };
 
-/* Fill `r` from the FastCGI parameters of `fcgx`. */
-enum http_parse http_req_init(struct req *r, FCGX_Request *fcgx);
+/* Fill `r` from the FastCGI parameters of `fcgx`; what uri_parse() said
+ * of the path. */
+enum uri_status http_req_init(struct req *r, FCGX_Request *fcgx);
 void http_req_release(struct req *r);
 
 /* A request header by its CGI name, e.g. "HTTP_AUTHORIZATION"; NULL if absent. */
 const char *http_param(const struct req *r, const char *name);
 
-/*
- * Find query parameter `name` (ASCII case-insensitive, as ASP.NET does; the
- * first occurrence) and URL-decode its value into `out` (`+` is a space).
- * Returns the decoded length, or -1 when absent, or -2 when the value is
- * longer than `out_len - 1`.
- */
+/* uri_query() on the request's query string. */
 long http_query(const struct req *r, const char *name, char *out, size_t out_len);
 
 /* Read the body (at most `max` bytes).  0, or the HTTP status to answer
