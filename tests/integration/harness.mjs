@@ -424,6 +424,12 @@ export class Stack {
       }
     }
     assert.deepEqual(leaks, [], `secrets found in logs (${this.secrets.size} secrets checked)`);
+    // `make asan`: a sanitizer report anywhere is a failure even when the
+    // request that caused it was retried or went unnoticed
+    for (const [p, buf] of files) {
+      const m = buf.toString('latin1').match(/ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer/);
+      assert.equal(m, null, `${path.relative(this.dir, p)} holds a sanitizer report`);
+    }
     console.log(`${this.name}: ${this.secrets.size} secrets checked in ${files.length} log files`);
   }
 }
