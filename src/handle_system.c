@@ -2,7 +2,10 @@
 #include "keyfin/handle.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "keyfin/metrics.h"
 
 #include "keyfin/render.h"
 
@@ -40,6 +43,32 @@ void handle_health(struct app *app, struct req *r, struct caller *c, const char 
 		return;
 	}
 	http_respond_text(r, 200, "Healthy");
+}
+
+/* Liveness: the process answers.  (Readiness is /health: the database too.) */
+void handle_health_live(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	(void)app;
+	(void)c;
+	(void)arg;
+	http_respond_text(r, 200, "Healthy");
+}
+
+/* Prometheus text; nginx lets only internal addresses reach it. */
+void handle_metrics(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	size_t len = 0;
+	char *text = metrics_render(&len);
+
+	(void)app;
+	(void)c;
+	(void)arg;
+	if (text == NULL) {
+		http_respond_text(r, 500, "Error processing request.");
+		return;
+	}
+	http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
 }
 
 /* The address clients reached us at, as Jellyfin's LocalAddress. */

@@ -7,6 +7,7 @@
 
 #include "keyfin/account.h"
 #include "keyfin/log.h"
+#include "keyfin/metrics.h"
 #include "keyfin/render.h"
 #include "keyfin/text.h"
 
@@ -254,6 +255,7 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 	ok = account_verify(st == STORE_OK ? &user : NULL, pw);
 	json_object_put(body);      /* holds the password: done with it */
 	if (!ok) {
+		metrics_login_failure();
 		log_msg(LOG_WARN, "login_failed", "failed login from %s",
 			r->remote_addr ? r->remote_addr : "?");
 		http_respond_text(r, 401, "Error processing request.");

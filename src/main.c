@@ -18,6 +18,7 @@
 #include "keyfin/app.h"
 #include "keyfin/config.h"
 #include "keyfin/log.h"
+#include "keyfin/metrics.h"
 #include "keyfin/pool.h"
 #include "keyfin/render.h"
 #include "keyfin/route.h"
@@ -111,13 +112,15 @@ static void serve_request(struct app *app, FCGX_Request *fr)
 {
 	static struct caller caller;    /* 20 KiB: not on the stack */
 	const char *route = "invalid";
+	int route_index = -1;
 	struct log_line line;
 	struct timespec done;
+	double ms;
 	struct req r;
 
 	switch (http_req_init(&r, fr)) {
 	case URI_OK:
-		route_dispatch(app, &r, &caller, &route);
+		route_dispatch(app, &r, &caller, &route, &route_index);
 		break;
 	case URI_BAD:
 		http_respond_text(&r, 400, "The request path is not valid.");
@@ -127,13 +130,15 @@ static void serve_request(struct app *app, FCGX_Request *fr)
 		break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &done);
+	ms = (double)(done.tv_sec - r.started.tv_sec) * 1e3 +
+	     (double)(done.tv_nsec - r.started.tv_nsec) / 1e6;
+	metrics_request(route_index, r.status, ms / 1e3);
 	log_begin(&line, LOG_INFO, "request");
 	log_str(&line, "rid", r.request_id);
 	log_str(&line, "method", r.method);
 	log_str(&line, "route", route);
 	log_int(&line, "status", r.status);
-	log_ms(&line, "ms", (double)(done.tv_sec - r.started.tv_sec) * 1e3 +
-	       (double)(done.tv_nsec - r.started.tv_nsec) / 1e6);
+	log_ms(&line, "ms", ms);
 	log_str(&line, "remote", r.remote_addr);
 	if (caller.resolved)
 		log_str(&line, "auth", caller.who.kind == STORE_PRINCIPAL_KEY ? "key" : "session");
@@ -170,6 +175,8 @@ static int cmd_serve(void)
 {
 	static struct app app;
 	struct rlimit no_core = { 0, 0 };
+	const char *const *labels;
+	size_t nlabels;
 
 	/* keys live in these processes' memory: no core dumps, no ptrace */
 	setrlimit(RLIMIT_CORE, &no_core);
@@ -186,6 +193,9 @@ static int cmd_serve(void)
 	}
 	app.cfg = &cfg;
 	app.keys = &keys;
+	labels = route_labels(&nlabels);
+	if (metrics_init(labels, nlabels) != 0)
+		log_msg(LOG_WARN, "metrics", "no shared memory for metrics: /metrics stays empty");
 	if (gethostname(app.hostname, sizeof(app.hostname) - 1) != 0)
 		strcpy(app.hostname, "keyfin");
 	return pool_run(&cfg, worker_main, &app) == 0 ? 0 : 1;

@@ -12,6 +12,7 @@
 #include <fcgiapp.h>
 
 #include "keyfin/log.h"
+#include "keyfin/metrics.h"
 
 #define POOL_STOP_GRACE 30      /* seconds to finish requests in flight */
 
@@ -107,6 +108,8 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
 
 	while (alive > 0 || (pending > 0 && stop_deadline == 0)) {
 		struct timespec tick = { 1, 0 };
+
+		metrics_workers(alive);
 		siginfo_t info;
 		int sig = sigtimedwait(&set, &info, &tick);
 		pid_t pid;
@@ -128,6 +131,7 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
 				alive--;
 				if (stop_deadline != 0)
 					break;
+				metrics_worker_restart();
 				log_msg(LOG_ERROR, "worker_died", "worker %d %s %d; restarting",
 					(int)pid, WIFSIGNALED(status) ? "killed by signal"
 					: "exited with", WIFSIGNALED(status) ? WTERMSIG(status)

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "keyfin/handle.h"
+#include "keyfin/metrics.h"
 
 struct route {
 	const char *method;
@@ -17,6 +18,9 @@ static const struct route routes[] = {
 	{ "GET", "/System/Ping", AUTH_ANONYMOUS, handle_ping },
 	{ "POST", "/System/Ping", AUTH_ANONYMOUS, handle_ping },
 	{ "GET", "/health", AUTH_ANONYMOUS, handle_health },
+	{ "GET", "/health/live", AUTH_ANONYMOUS, handle_health_live },
+	{ "GET", "/health/ready", AUTH_ANONYMOUS, handle_health },
+	{ "GET", "/metrics", AUTH_ANONYMOUS, handle_metrics },
 	{ "GET", "/System/Info/Public", AUTH_ANONYMOUS, handle_info_public },
 	{ "GET", "/System/Info", AUTH_USER, handle_info },
 	{ "GET", "/Auth/Keys", AUTH_ADMIN, handle_keys_list },
@@ -71,8 +75,22 @@ static bool route_is_literal_match(const char *path)
 	return false;
 }
 
+const char *const *route_labels(size_t *count)
+{
+	static char labels[ROUTE_COUNT][64];
+	static const char *names[ROUTE_COUNT];
+
+	for (size_t i = 0; i < ROUTE_COUNT; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "%s %s", routes[i].method,
+			 routes[i].pattern);
+		names[i] = labels[i];
+	}
+	*count = ROUTE_COUNT;
+	return names;
+}
+
 void route_dispatch(struct app *app, struct req *r, struct caller *c,
-		    const char **route_name)
+		    const char **route_name, int *route_index)
 {
 	static char arg[HTTP_PATH_MAX + 1];
 	char allow[64] = "";
@@ -80,6 +98,7 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 	int status;
 
 	*route_name = "unknown";
+	*route_index = -1;
 	for (size_t i = 0; i < ROUTE_COUNT; i++) {
 		const struct route *rt = &routes[i];
 
@@ -95,9 +114,12 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 			continue;
 		}
 		*route_name = rt->pattern;
+		*route_index = (int)i;
 		auth_extract(c, r, app->cfg->legacy_authorization);
 		status = auth_require(app, c, rt->level);
 		if (status != 0) {
+			if (status == 401 || status == 403)
+				metrics_auth_failure(status);
 			http_respond_empty(r, status);
 			return;
 		}

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "keyfin/log.h"
+#include "keyfin/metrics.h"
 #include "keyfin/migrate.h"
 
 /* Columns every user query returns, in this order (see user_from_row). */
@@ -125,6 +126,7 @@ struct store {
 	int connect_timeout;
 	int64_t last_attempt_ms;        /* monotonic; 0 = try at once */
 	bool down_logged;
+	bool had_connection;            /* a later connect is a reconnect */
 	bool is_prepared[STMT_COUNT];   /* on this connection */
 };
 
@@ -233,6 +235,9 @@ static enum store_status store_connect(struct store *s)
 	}
 	PQsetNoticeReceiver(s->conn, notice_quiet, NULL);
 	memset(s->is_prepared, 0, sizeof(s->is_prepared));
+	if (s->down_logged || s->had_connection)
+		metrics_db_reconnect();
+	s->had_connection = true;
 	if (s->down_logged)
 		log_msg(LOG_INFO, "db_up", "connected to PostgreSQL again");
 	s->down_logged = false;
@@ -277,13 +282,17 @@ static PGresult *store_exec(struct store *s, enum stmt id, const struct params *
 		const char *state;
 
 		*st = store_ready(s);
-		if (*st != STORE_OK)
+		if (*st != STORE_OK) {
+			metrics_db_error();
 			return NULL;
+		}
 		res = store_send(s, id, p);
 		rs = PQresultStatus(res);
 		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
 			return res;
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state == NULL || strcmp(state, "23505") != 0)
+			metrics_db_error();
 		if (PQstatus(s->conn) != CONNECTION_OK) {
 			PQclear(res);
 			store_drop(s);

@@ -10,6 +10,7 @@ import keysSuite from './suites/keys.mjs';
 import credentialsSuite from './suites/credentials.mjs';
 import systemSuite from './suites/system.mjs';
 import cliSuite from './suites/cli.mjs';
+import opsSuite from './suites/ops.mjs';
 
 const S = useStack('main');
 
@@ -18,4 +19,5 @@ keysSuite(S);
 usersSuite(S);
 credentialsSuite(S, { legacy: true });
 cliSuite(S);
+opsSuite(S);
 logsCleanTest(test, S);
