@@ -48,7 +48,8 @@ const char *apikey_name_problem(enum apikey_name_check check)
 }
 
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
-				const char *name, char token_out[TOKEN_HEX_LEN + 1])
+				const char *name, const struct store_actor *by,
+				char token_out[TOKEN_HEX_LEN + 1])
 {
 	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
 	char token[TOKEN_HEX_LEN + 1], prefix[5];
@@ -58,7 +59,7 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 	token_digest(keys, token, TOKEN_HEX_LEN, digest);
 	token_seal(keys, token, sealed);
 	token_prefix(token, prefix);
-	st = store_key_insert(s, name, digest, sealed);
+	st = store_key_insert(s, name, digest, sealed, prefix, by);
 	if (st == STORE_OK) {
 		memcpy(token_out, token, sizeof(token));
 		log_msg(LOG_INFO, "key_created", "key %s... created", prefix);
@@ -68,7 +69,7 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 }
 
 enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
-				const char *key)
+				const char *key, const struct store_actor *by)
 {
 	unsigned char digest[TOKEN_DIGEST_LEN];
 	size_t len = strlen(key);
@@ -79,9 +80,9 @@ enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
 	if (!token_is_wellformed(key, len))
 		return STORE_OK;
 	token_digest(keys, key, len, digest);
-	st = store_key_delete(s, digest);
+	token_prefix(key, prefix);
+	st = store_key_delete(s, digest, prefix, by);
 	if (st == STORE_OK) {
-		token_prefix(key, prefix);
 		log_msg(LOG_INFO, "key_revoked", "key %s... revoked", prefix);
 	}
 	return st;

@@ -1,5 +1,6 @@
 #include "keyfin/auth.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -114,4 +115,22 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 	if (level == AUTH_ADMIN && !c->who.is_admin)
 		return 403;
 	return 0;
+}
+
+void auth_actor(const struct caller *c, const struct req *r, char name[64],
+		struct store_actor *out)
+{
+	char prefix[5];
+
+	out->remote_addr = r->remote_addr ? r->remote_addr : "";
+	out->client = c->resolved ? c->who.client : c->hdr.client.present ? c->hdr.client.ptr : "";
+	if (c->resolved && c->who.kind == STORE_PRINCIPAL_KEY) {
+		token_prefix(c->token, prefix);
+		snprintf(name, 64, "API key %s...", prefix);
+		out->name = name;
+		out->user_id = NULL;
+		return;
+	}
+	out->name = c->resolved ? c->who.user_name : "";
+	out->user_id = c->resolved && c->who.user_id[0] ? c->who.user_id : NULL;
 }

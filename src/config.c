@@ -55,6 +55,12 @@ static const struct config_entry config_table[] = {
 	    "debug, info, warn or error"),
 	INT(backlog, "KEYFIN_BACKLOG", "1024", 16, 65535,
 	    "listen backlog of the FastCGI socket"),
+	INT(login_attempts, "KEYFIN_LOGIN_ATTEMPTS", "5", 0, 1000,
+	    "failed logins in a row that lock a user (0: never); kept in the database, so "
+	    "every instance counts together"),
+	INT(lockout_seconds, "KEYFIN_LOCKOUT_SECONDS", "900", 1, 31536000,
+	    "how long a locked user stays locked, unless an administrator saves its policy "
+	    "or runs `keyfin user unlock`"),
 };
 
 #define CONFIG_COUNT (sizeof(config_table) / sizeof(config_table[0]))

@@ -8,6 +8,10 @@
 
 void handle_store_failure(struct req *r, enum store_status st)
 {
+	if (st == STORE_INVALID) {
+		http_respond_text(r, 400, "A value in the request is not valid.");
+		return;
+	}
 	if (st == STORE_UNAVAILABLE) {
 		static const char body[] = "{\"Message\":\"The database is unavailable; try again shortly.\"}";
 

@@ -69,12 +69,12 @@ void handle_keys_list(struct app *app, struct req *r, struct caller *c, const ch
 void handle_keys_create(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	char name[APIKEY_NAME_INPUT_MAX + 2];
-	char token[TOKEN_HEX_LEN + 1];
+	char token[TOKEN_HEX_LEN + 1], actor_name[64];
 	long len = http_query(r, "app", name, sizeof(name));
+	struct store_actor by;
 	enum apikey_name_check check;
 	enum store_status st;
 
-	(void)c;
 	(void)arg;
 	/* The body is ignored whatever its type (Seerr sends application/json
 	 * with nothing in it): it is never read. */
@@ -84,7 +84,8 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 		http_respond_text(r, 400, apikey_name_problem(check));
 		return;
 	}
-	st = apikey_create(app->keys, app->store, name, token);
+	auth_actor(c, r, actor_name, &by);
+	st = apikey_create(app->keys, app->store, name, &by, token);
 	sodium_memzero(token, sizeof(token));
 	if (st != STORE_OK) {
 		handle_store_failure(r, st);
@@ -95,9 +96,12 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 
 void handle_keys_revoke(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	enum store_status st = apikey_revoke(app->keys, app->store, arg);
+	char actor_name[64];
+	struct store_actor by;
+	enum store_status st;
 
-	(void)c;
+	auth_actor(c, r, actor_name, &by);
+	st = apikey_revoke(app->keys, app->store, arg, &by);
 	if (st != STORE_OK) {
 		handle_store_failure(r, st);
 		return;

@@ -13,7 +13,7 @@
 
 /* Jellyfin's UserPolicy for the fields keyfin keeps; the rest carry
  * Jellyfin's defaults so clients that read them find what they expect. */
-static json_object *render_policy(const struct store_user *u, bool camel)
+static json_object *render_policy(const struct store_user *u, int lockout, bool camel)
 {
 	json_object *p = json_object_new_object();
 
@@ -49,8 +49,8 @@ static json_object *render_policy(const struct store_user *u, bool camel)
 	render_bool(p, camel, "EnableAllChannels", true);
 	render_add(p, camel, "EnabledFolders", json_object_new_array());
 	render_bool(p, camel, "EnableAllFolders", true);
-	render_int(p, camel, "InvalidLoginAttemptCount", 0);
-	render_int(p, camel, "LoginAttemptsBeforeLockout", -1);
+	render_int(p, camel, "InvalidLoginAttemptCount", u->failed_logins);
+	render_int(p, camel, "LoginAttemptsBeforeLockout", lockout > 0 ? lockout : -1);
 	render_int(p, camel, "MaxActiveSessions", 0);
 	render_bool(p, camel, "EnablePublicSharing", true);
 	render_add(p, camel, "BlockedMediaFolders", json_object_new_array());
@@ -87,9 +87,9 @@ static json_object *render_configuration(bool camel)
 }
 
 /* UserDto, fields in Jellyfin's order; null ones (ServerName, images) left
- * out as Jellyfin leaves them. */
+ * out as Jellyfin leaves them.  `lockout` is KEYFIN_LOGIN_ATTEMPTS. */
 static json_object *render_user(const struct store_user *u, const char *server_id,
-				bool camel)
+				int lockout, bool camel)
 {
 	json_object *o = json_object_new_object();
 	bool has_password = u->password_hash[0] != '\0';
@@ -106,7 +106,7 @@ static json_object *render_user(const struct store_user *u, const char *server_i
 	if (u->last_activity_us > 0)
 		render_date(o, camel, "LastActivityDate", u->last_activity_us);
 	render_add(o, camel, "Configuration", render_configuration(camel));
-	render_add(o, camel, "Policy", render_policy(u, camel));
+	render_add(o, camel, "Policy", render_policy(u, lockout, camel));
 	return o;
 }
 
@@ -119,7 +119,7 @@ static void send_user(struct app *app, struct req *r, const struct store_user *u
 		handle_store_failure(r, STORE_UNAVAILABLE);
 		return;
 	}
-	handle_send_json(r, 200, render_user(u, sid, r->camel_case));
+	handle_send_json(r, 200, render_user(u, sid, app->cfg->login_attempts, r->camel_case));
 }
 
 /* Accept a user id as Jellyfin does: 32 hex digits, dashes allowed. */
@@ -214,6 +214,44 @@ static bool device_fields_ok(const struct caller *c)
 	return true;
 }
 
+/* Login events: the caller is not resolved yet, the name is the one tried. */
+static void audit_login(struct app *app, const struct caller *c, const struct req *r,
+			const char *event, const char *severity, const char *name)
+{
+	struct store_actor by = {
+		.name = name, .user_id = NULL,
+		.remote_addr = r->remote_addr ? r->remote_addr : "",
+		.client = c->hdr.client.present ? c->hdr.client.ptr : "",
+	};
+
+	if (store_audit_add(app->store, event, severity, &by, name) != STORE_OK)
+		log_msg(LOG_WARN, "audit", "could not record %s", event);
+}
+
+/* A wrong name or password, or a locked user: 401, counted against the
+ * user, who is locked after KEYFIN_LOGIN_ATTEMPTS in a row. */
+static void login_refused(struct app *app, const struct caller *c, struct req *r,
+			  const struct store_user *user, const char *name)
+{
+	bool locked = false;
+
+	metrics_login_failure();
+	log_msg(LOG_WARN, "login_failed", "failed login from %s",
+		r->remote_addr ? r->remote_addr : "?");
+	if (user != NULL && !user->locked &&
+	    store_login_failed(app->store, user->id, app->cfg->login_attempts,
+			       app->cfg->lockout_seconds, &locked) != STORE_OK)
+		log_msg(LOG_WARN, "login_failed", "could not count the failure");
+	if (locked)
+		log_msg(LOG_WARN, "user_locked", "user %s locked for %d s after %d failed logins",
+			user->name, app->cfg->lockout_seconds, app->cfg->login_attempts);
+	audit_login(app, c, r, user != NULL && user->locked ? "login.locked" : "login.failed",
+		    "Warning", name);
+	if (locked)
+		audit_login(app, c, r, "user.locked", "Warning", name);
+	http_respond_text(r, 401, "Error processing request.");
+}
+
 void handle_authenticate(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	char token[TOKEN_HEX_LEN + 1];
@@ -252,19 +290,21 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 		handle_store_failure(r, st);
 		return;
 	}
-	ok = account_verify(st == STORE_OK ? &user : NULL, pw);
+	/* a locked user is refused without even looking at the password: no
+	 * guess made while locked counts, or tells anything */
+	ok = st == STORE_OK && !user.locked && account_verify(&user, pw);
+	if (st != STORE_OK)
+		(void)account_verify(NULL, pw);         /* as long as for a real user */
 	json_object_put(body);      /* holds the password: done with it */
 	if (!ok) {
-		metrics_login_failure();
-		log_msg(LOG_WARN, "login_failed", "failed login from %s",
-			r->remote_addr ? r->remote_addr : "?");
-		http_respond_text(r, 401, "Error processing request.");
+		login_refused(app, c, r, st == STORE_OK ? &user : NULL, name);
 		return;
 	}
 	if (user.is_disabled) {
 		/* Jellyfin's SecurityException: the password was right, the
 		 * account is not allowed in */
 		log_msg(LOG_WARN, "login_refused", "disabled user %s tried to log in", user.name);
+		audit_login(app, c, r, "login.disabled", "Warning", user.name);
 		http_respond_text(r, 403, "Error processing request.");
 		return;
 	}
@@ -283,14 +323,27 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 		return;
 	}
 	log_msg(LOG_INFO, "login", "user %s logged in", user.name);
+	audit_login(app, c, r, "login", "Information", user.name);
 	result = json_object_new_object();
 	render_add(result, r->camel_case, "User",
-		   render_user(&user, sid, r->camel_case));
+		   render_user(&user, sid, app->cfg->login_attempts, r->camel_case));
 	render_add(result, r->camel_case, "SessionInfo", render_session(&user, c, sid, r));
 	render_str(result, r->camel_case, "AccessToken", token);
 	render_str(result, r->camel_case, "ServerId", sid);
 	sodium_memzero(token, sizeof(token));
 	handle_send_json(r, 200, result);
+}
+
+/* Record what `c` did; a failure to record is logged, not fatal. */
+static void audit(struct app *app, const struct caller *c, const struct req *r,
+		  const char *event, const char *severity, const char *target)
+{
+	char name[64];
+	struct store_actor by;
+
+	auth_actor(c, r, name, &by);
+	if (store_audit_add(app->store, event, severity, &by, target) != STORE_OK)
+		log_msg(LOG_WARN, "audit", "could not record %s", event);
 }
 
 /* Load the user `arg` names, or answer 400/404/503 and return false. */
@@ -347,6 +400,7 @@ void handle_users_get(struct app *app, struct req *r, struct caller *c, const ch
 struct users_ctx {
 	json_object *list;
 	const char *server_id;
+	int lockout;
 	bool camel;
 };
 
@@ -354,13 +408,14 @@ static int list_user(const struct store_user *u, void *arg)
 {
 	struct users_ctx *ctx = arg;
 
-	json_object_array_add(ctx->list, render_user(u, ctx->server_id, ctx->camel));
+	json_object_array_add(ctx->list, render_user(u, ctx->server_id, ctx->lockout, ctx->camel));
 	return 0;
 }
 
 void handle_users_list(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	struct users_ctx ctx = { NULL, app_server_id(app), r->camel_case };
+	struct users_ctx ctx = { NULL, app_server_id(app), app->cfg->login_attempts,
+				 r->camel_case };
 	enum store_status st;
 
 	(void)c;
@@ -413,6 +468,7 @@ void handle_users_new(struct app *app, struct req *r, struct caller *c, const ch
 		return;
 	}
 	log_msg(LOG_INFO, "user_created", "user %s created", u.name);
+	audit(app, c, r, "user.create", "Information", u.name);
 	send_user(app, r, &u);
 }
 
@@ -461,6 +517,7 @@ void handle_users_delete(struct app *app, struct req *r, struct caller *c, const
 		return;
 	}
 	log_msg(LOG_INFO, "user_deleted", "user %s deleted", u.name);
+	audit(app, c, r, "user.delete", "Information", u.name);
 	http_respond_empty(r, 204);
 }
 
@@ -507,6 +564,7 @@ void handle_users_policy(struct app *app, struct req *r, struct caller *c, const
 	}
 	log_msg(LOG_INFO, "user_policy", "policy of %s changed: admin=%d disabled=%d",
 		u.name, admin, disabled);
+	audit(app, c, r, "user.policy", "Information", u.name);
 	http_respond_empty(r, 204);
 }
 
@@ -561,6 +619,7 @@ void handle_users_password(struct app *app, struct req *r, struct caller *c, con
 	}
 	log_msg(LOG_INFO, "user_password", "password of %s %s", u.name,
 		reset ? "reset" : "changed");
+	audit(app, c, r, reset ? "user.password.reset" : "user.password", "Information", u.name);
 	http_respond_empty(r, 204);
 }
 void handle_logout(struct app *app, struct req *r, struct caller *c, const char *arg)

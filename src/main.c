@@ -16,6 +16,7 @@
 #include "keyfin/account.h"
 #include "keyfin/apikey.h"
 #include "keyfin/app.h"
+#include "keyfin/audit.h"
 #include "keyfin/config.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  user add NAME [--admin] [--if-missing]\n"
 	"                             create a user; the password is read from\n"
 	"                             KEYFIN_USER_PASSWORD or the first line of stdin\n"
+	"  user unlock NAME           lift a lockout after failed logins\n"
+	"  audit [LIMIT]              the newest LIMIT (default 50) audit records\n"
 	"  secret generate            print a new random server secret\n"
 	"  help, --help               this text\n"
 	"  version, --version         the version\n"
@@ -50,6 +53,9 @@ static const char usage[] =
 
 static struct config cfg;
 static struct token_keys keys;
+
+/* How the audit trail names what the command line does. */
+static const struct store_actor cli_actor = { "command line", NULL, "local", "keyfin" };
 
 static int load_config(void)
 {
@@ -231,7 +237,7 @@ static int cmd_key(int argc, char **argv, struct store *s)
 			fprintf(stderr, "keyfin: %s\n", apikey_name_problem(check));
 			return 2;
 		}
-		if (apikey_create(&keys, s, name, token) != STORE_OK)
+		if (apikey_create(&keys, s, name, &cli_actor, token) != STORE_OK)
 			return 1;
 		printf("%s\n", token);
 		sodium_memzero(token, sizeof(token));
@@ -240,7 +246,7 @@ static int cmd_key(int argc, char **argv, struct store *s)
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return store_key_list(s, print_key, NULL) == STORE_OK ? 0 : 1;
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-		st = apikey_revoke(&keys, s, argv[2]);
+		st = apikey_revoke(&keys, s, argv[2], &cli_actor);
 		return st == STORE_OK ? 0 : 1;
 	}
 	fputs(usage, stderr);
@@ -270,6 +276,44 @@ static int read_password(char *out, size_t len)
 	return 0;
 }
 
+static int print_audit(const struct store_audit_entry *e, void *ctx)
+{
+	char at[RENDER_DATE_LEN + 1], sentence[512];
+
+	(void)ctx;
+	render_format_date(e->at_us, at);
+	audit_describe(e, sentence, sizeof(sentence));
+	printf("%s\t%s\t%s\t%s\t%s\n", at, e->event, e->remote_addr, e->client, sentence);
+	return 0;
+}
+
+static int cmd_audit(int argc, char **argv, struct store *s)
+{
+	struct store_audit_query q = { NULL, -1, 0, 50 };
+	char *end;
+
+	if (argc > 2 || (argc == 2 && ((q.limit = strtoll(argv[1], &end, 10)) <= 0 || *end))) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return store_audit_list(s, &q, print_audit, NULL) == STORE_OK ? 0 : 1;
+}
+
+static int cmd_unlock(const char *name, struct store *s)
+{
+	struct store_user user;
+	enum store_status st = store_user_by_name(s, name, &user);
+
+	if (st == STORE_NOT_FOUND) {
+		fprintf(stderr, "keyfin: no user %s\n", name);
+		return 1;
+	}
+	if (st != STORE_OK || store_user_unlock(s, user.id) != STORE_OK)
+		return 1;
+	fprintf(stderr, "keyfin: user %s unlocked\n", user.name);
+	return 0;
+}
+
 static int cmd_user(int argc, char **argv, struct store *s)
 {
 	char password[ACCOUNT_PASSWORD_MAX + 2];
@@ -278,6 +322,8 @@ static int cmd_user(int argc, char **argv, struct store *s)
 	const char *name = NULL, *problem;
 	enum store_status st;
 
+	if (argc == 3 && strcmp(argv[1], "unlock") == 0)
+		return cmd_unlock(argv[2], s);
 	if (argc < 3 || strcmp(argv[1], "add") != 0) {
 		fputs(usage, stderr);
 		return 2;
@@ -345,6 +391,8 @@ static int cmd_with_store(int argc, char **argv)
 		rc = argc == 1 ? (run_migrate(s) == 0 ? 0 : 1) : 2;
 	else if (strcmp(argv[0], "key") == 0)
 		rc = cmd_key(argc, argv, s);
+	else if (strcmp(argv[0], "audit") == 0)
+		rc = cmd_audit(argc, argv, s);
 	else
 		rc = cmd_user(argc, argv, s);
 	store_free(s);
@@ -380,7 +428,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (strcmp(cmd, "serve") == 0 && argc == 2)
 		return cmd_serve();
-	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "key") == 0 || strcmp(cmd, "user") == 0)
+	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "key") == 0 || strcmp(cmd, "user") == 0 ||
+	    strcmp(cmd, "audit") == 0)
 		return cmd_with_store(argc - 1, argv + 1);
 	fputs(usage, stderr);
 	return 2;

@@ -35,6 +35,7 @@ static const struct route routes[] = {
 	{ "POST", "/Users/*/Policy", AUTH_ADMIN, handle_users_policy },
 	{ "POST", "/Users/*/Password", AUTH_USER, handle_users_password },
 	{ "POST", "/Sessions/Logout", AUTH_USER, handle_logout },
+	{ "GET", "/System/ActivityLog/Entries", AUTH_ADMIN, handle_activity },
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

@@ -15,7 +15,13 @@
 #define USER_COLS \
 	"replace(id::text, '-', ''), name, password_hash, is_admin, is_disabled, " \
 	"is_hidden, coalesce((extract(epoch from last_login_at) * 1000000)::int8, 0), " \
-	"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0)"
+	"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0), " \
+	"failed_logins, coalesce(locked_until > now(), false)"
+
+/* The audit columns after the event-specific ones: actor, user id, address,
+ * client ($n to $n+3). */
+#define AUDIT_INSERT \
+	"INSERT INTO audit_log (event, actor, actor_user_id, remote_addr, client, target) "
 
 enum stmt {
 	STMT_LOOKUP_TOKEN,
@@ -36,6 +42,10 @@ enum stmt {
 	STMT_SESSION_CREATE,
 	STMT_SESSION_DELETE,
 	STMT_SESSION_REVOKE_USER,
+	STMT_LOGIN_FAILED,
+	STMT_USER_UNLOCK,
+	STMT_AUDIT_ADD,
+	STMT_AUDIT_LIST,
 	STMT_COUNT
 };
 
@@ -68,15 +78,20 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"(last_activity_at IS NULL OR last_activity_at < now() - $2::int * interval '1 second')" },
 	[STMT_SERVER_ID] = { "server_id", 0, true,
 		"SELECT server_id FROM keyfin_server" },
-	[STMT_KEY_INSERT] = { "key_insert", 3, false,
-		"INSERT INTO api_keys (app_name, key_digest, key_sealed) VALUES ($1, $2, $3)" },
+	[STMT_KEY_INSERT] = { "key_insert", 8, false,
+		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed) "
+		"VALUES ($1, $2, $3) RETURNING id) "
+		AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
+		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k" },
 	[STMT_KEY_LIST] = { "key_list", 0, true,
 		"SELECT id, app_name, encode(key_sealed, 'hex'), "
 		"(extract(epoch from created_at) * 1000000)::int8, "
 		"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0) "
 		"FROM api_keys ORDER BY id" },
-	[STMT_KEY_DELETE] = { "key_delete", 1, true,
-		"DELETE FROM api_keys WHERE key_digest = $1" },
+	[STMT_KEY_DELETE] = { "key_delete", 6, true,
+		"WITH d AS (DELETE FROM api_keys WHERE key_digest = $1 RETURNING id, app_name) "
+		AUDIT_INSERT "SELECT 'key.revoke', $3, $4::uuid, $5, $6, "
+		"'key ' || d.id || ' (' || $2 || '...) of ' || d.app_name FROM d" },
 	[STMT_USER_BY_NAME] = { "user_by_name", 1, true,
 		"SELECT " USER_COLS " FROM users WHERE lower(name) = lower($1)" },
 	[STMT_USER_BY_ID] = { "user_by_id", 1, true,
@@ -88,16 +103,17 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"RETURNING " USER_COLS },
 	[STMT_USER_DELETE] = { "user_delete", 1, true,
 		"DELETE FROM users WHERE id = $1::uuid" },
+	/* saving a policy also lifts a lockout, as re-enabling does in Jellyfin */
 	[STMT_USER_SET_POLICY] = { "user_set_policy", 4, true,
-		"UPDATE users SET is_admin = $2, is_disabled = $3, is_hidden = $4 "
-		"WHERE id = $1::uuid" },
+		"UPDATE users SET is_admin = $2, is_disabled = $3, is_hidden = $4, "
+		"failed_logins = 0, locked_until = NULL WHERE id = $1::uuid" },
 	[STMT_USER_SET_PASSWORD] = { "user_set_password", 2, true,
 		"UPDATE users SET password_hash = $2 WHERE id = $1::uuid" },
 	[STMT_COUNT_ADMINS] = { "count_admins", 0, true,
 		"SELECT count(*) FROM users WHERE is_admin AND NOT is_disabled" },
 	[STMT_SESSION_CREATE] = { "session_create", 6, false,
-		"WITH u AS (UPDATE users SET last_login_at = now(), last_activity_at = now() "
-		"WHERE id = $1::uuid) "
+		"WITH u AS (UPDATE users SET last_login_at = now(), last_activity_at = now(), "
+		"failed_logins = 0, locked_until = NULL WHERE id = $1::uuid) "
 		"INSERT INTO sessions (user_id, token_digest, client, device_name, device_id, "
 		"app_version) VALUES ($1::uuid, $2, $3, $4, $5, $6) "
 		"ON CONFLICT (user_id, device_id) DO UPDATE SET token_digest = EXCLUDED.token_digest, "
@@ -107,6 +123,23 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"DELETE FROM sessions WHERE id = $1" },
 	[STMT_SESSION_REVOKE_USER] = { "session_revoke_user", 2, true,
 		"DELETE FROM sessions WHERE user_id = $1::uuid AND id <> $2" },
+	[STMT_LOGIN_FAILED] = { "login_failed", 3, false,
+		"UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE "
+		"WHEN $2::int > 0 AND failed_logins + 1 >= $2::int "
+		"THEN now() + $3::int * interval '1 second' ELSE locked_until END "
+		"WHERE id = $1::uuid RETURNING locked_until IS NOT NULL AND locked_until > now()" },
+	[STMT_USER_UNLOCK] = { "user_unlock", 1, true,
+		"UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1::uuid" },
+	[STMT_AUDIT_ADD] = { "audit_add", 7, false,
+		"INSERT INTO audit_log (event, severity, actor, actor_user_id, remote_addr, "
+		"client, target) VALUES ($1, $2, $3, $4::uuid, $5, $6, $7)" },
+	[STMT_AUDIT_LIST] = { "audit_list", 4, true,
+		"SELECT id, (extract(epoch from at) * 1000000)::int8, event, severity, actor, "
+		"coalesce(replace(actor_user_id::text, '-', ''), ''), remote_addr, client, target, "
+		"count(*) OVER () FROM audit_log "
+		"WHERE ($1::timestamptz IS NULL OR at >= $1::timestamptz) "
+		"AND ($2::bool IS NULL OR (actor_user_id IS NOT NULL) = $2::bool) "
+		"ORDER BY id DESC OFFSET $3 LIMIT $4" },
 };
 
 #define STORE_RETRY_MS 250
@@ -132,9 +165,9 @@ struct store {
 
 /* One query's parameters: text unless a length is given (then binary). */
 struct params {
-	const char *values[6];
-	int lengths[6];
-	int formats[6];
+	const char *values[8];
+	int lengths[8];
+	int formats[8];
 	int n;
 };
 
@@ -304,6 +337,9 @@ static PGresult *store_exec(struct store *s, enum stmt id, const struct params *
 		}
 		if (state != NULL && strcmp(state, "23505") == 0) {
 			*st = STORE_CONFLICT;
+		} else if (state != NULL && strncmp(state, "22", 2) == 0) {
+			/* data exception: a value from the request PostgreSQL refused */
+			*st = STORE_INVALID;
 		} else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
 					     strncmp(state, "57P", 3) == 0 ||
 					     strcmp(state, "26000") == 0)) {
@@ -352,6 +388,8 @@ static void user_from_row(const PGresult *res, int row, struct store_user *u)
 	u->is_hidden = bool_field(res, row, 5);
 	u->last_login_us = int_field(res, row, 6);
 	u->last_activity_us = int_field(res, row, 7);
+	u->failed_logins = (int)int_field(res, row, 8);
+	u->locked = bool_field(res, row, 9);
 }
 
 /* Run a statement that changes rows; NOT_FOUND when it changed none. */
@@ -513,15 +551,26 @@ enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			    : STMT_TOUCH_SESSION, &p, false);
 }
 
+static void param_actor(struct params *p, const struct store_actor *by)
+{
+	param_text(p, by->name);
+	param_text(p, by->user_id);     /* NULL: SQL NULL */
+	param_text(p, by->remote_addr);
+	param_text(p, by->client);
+}
+
 enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
-				   const unsigned char sealed[TOKEN_SEALED_LEN])
+				   const unsigned char sealed[TOKEN_SEALED_LEN],
+				   const char *prefix, const struct store_actor *by)
 {
 	struct params p = { .n = 0 };
 
 	param_text(&p, app_name);
 	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
 	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
+	param_text(&p, prefix);
+	param_actor(&p, by);
 	return store_change(s, STMT_KEY_INSERT, &p, false);
 }
 
@@ -556,11 +605,14 @@ enum store_status store_key_list(struct store *s,
 }
 
 enum store_status store_key_delete(struct store *s,
-				   const unsigned char digest[TOKEN_DIGEST_LEN])
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const char *prefix, const struct store_actor *by)
 {
 	struct params p = { .n = 0 };
 
 	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_text(&p, prefix);
+	param_actor(&p, by);
 	return store_change(s, STMT_KEY_DELETE, &p, false);
 }
 
@@ -694,4 +746,86 @@ enum store_status store_session_revoke_user(struct store *s, const char *user_id
 	param_text(&p, user_id);
 	param_text(&p, idbuf);
 	return store_change(s, STMT_SESSION_REVOKE_USER, &p, false);
+}
+
+enum store_status store_login_failed(struct store *s, const char *user_id,
+				     int max_attempts, int lock_seconds, bool *locked)
+{
+	struct params p = { .n = 0 };
+	char max[16], secs[16];
+	enum store_status st;
+	PGresult *res;
+
+	snprintf(max, sizeof(max), "%d", max_attempts);
+	snprintf(secs, sizeof(secs), "%d", lock_seconds);
+	param_text(&p, user_id);
+	param_text(&p, max);
+	param_text(&p, secs);
+	*locked = false;
+	res = store_exec(s, STMT_LOGIN_FAILED, &p, &st);
+	if (res == NULL)
+		return st;
+	*locked = PQntuples(res) == 1 && bool_field(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_user_unlock(struct store *s, const char *id)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, id);
+	return store_change(s, STMT_USER_UNLOCK, &p, true);
+}
+
+enum store_status store_audit_add(struct store *s, const char *event, const char *severity,
+				  const struct store_actor *by, const char *target)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, event);
+	param_text(&p, severity);
+	param_actor(&p, by);
+	param_text(&p, target);
+	return store_change(s, STMT_AUDIT_ADD, &p, false);
+}
+
+enum store_status store_audit_list(struct store *s, const struct store_audit_query *q,
+				   int (*each)(const struct store_audit_entry *e, void *ctx),
+				   void *ctx)
+{
+	struct params p = { .n = 0 };
+	char start[24], limit[24];
+	enum store_status st;
+	PGresult *res;
+	int rows;
+
+	snprintf(start, sizeof(start), "%" PRId64, q->start);
+	snprintf(limit, sizeof(limit), "%" PRId64, q->limit);
+	param_text(&p, q->min_date);
+	param_text(&p, q->has_user < 0 ? NULL : q->has_user ? "true" : "false");
+	param_text(&p, start);
+	param_text(&p, limit);
+	res = store_exec(s, STMT_AUDIT_LIST, &p, &st);
+	if (res == NULL)
+		return st;
+	rows = PQntuples(res);
+	for (int i = 0; i < rows; i++) {
+		struct store_audit_entry e;
+
+		e.id = int_field(res, i, 0);
+		e.at_us = int_field(res, i, 1);
+		copy_field(e.event, sizeof(e.event), res, i, 2);
+		copy_field(e.severity, sizeof(e.severity), res, i, 3);
+		copy_field(e.actor, sizeof(e.actor), res, i, 4);
+		copy_field(e.actor_user_id, sizeof(e.actor_user_id), res, i, 5);
+		copy_field(e.remote_addr, sizeof(e.remote_addr), res, i, 6);
+		copy_field(e.client, sizeof(e.client), res, i, 7);
+		copy_field(e.target, sizeof(e.target), res, i, 8);
+		e.total = int_field(res, i, 9);
+		if (each(&e, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return STORE_OK;
 }

@@ -26,10 +26,11 @@ const char *apikey_name_problem(enum apikey_name_check check);
 /* Make a key for the (checked) `name`; the key is written to `token_out`
  * (which the caller wipes when done) only once it is stored. */
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
-				const char *name, char token_out[TOKEN_HEX_LEN + 1]);
+				const char *name, const struct store_actor *by,
+				char token_out[TOKEN_HEX_LEN + 1]);
 
 /* Revoke `key`; a key that does not exist is already revoked (STORE_OK). */
 enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
-				const char *key);
+				const char *key, const struct store_actor *by);
 
 #endif

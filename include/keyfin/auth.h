@@ -42,4 +42,9 @@ void auth_extract(struct caller *c, const struct req *r, bool legacy);
  */
 int auth_require(struct app *app, struct caller *c, enum auth_level level);
 
+/* The resolved caller as the audit trail names it.  `name` (64 bytes) holds
+ * "API key 1a2b..." for a key: never the whole key. */
+void auth_actor(const struct caller *c, const struct req *r, char name[64],
+		struct store_actor *out);
+
 #endif

@@ -25,6 +25,8 @@ struct config {
 	int max_body;
 	const char *log_level;
 	int backlog;
+	int login_attempts;
+	int lockout_seconds;
 };
 
 /*

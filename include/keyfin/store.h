@@ -31,6 +31,7 @@ enum store_status {
 	STORE_NOT_FOUND,        /* no such row */
 	STORE_CONFLICT,         /* a unique constraint said no */
 	STORE_UNAVAILABLE,      /* PostgreSQL cannot be reached: answer 503 */
+	STORE_INVALID,          /* PostgreSQL refused a value (bad date...): 400 */
 	STORE_ERROR,            /* anything else; already logged */
 };
 
@@ -42,6 +43,36 @@ struct store_user {
 	char password_hash[STORE_HASH_MAX + 1];
 	bool is_admin, is_disabled, is_hidden;
 	int64_t last_login_us, last_activity_us;        /* 0: never */
+	int failed_logins;                              /* in a row */
+	bool locked;                                    /* locked_until is ahead */
+};
+
+/* Who does something, for the audit trail.  Strings may be "" but not
+ * NULL, except actor_user_id (NULL: not a user). */
+struct store_actor {
+	const char *name;               /* user name, "API key 1a2b...", "command line" */
+	const char *user_id;
+	const char *remote_addr;
+	const char *client;
+};
+
+struct store_audit_entry {
+	int64_t id;
+	int64_t at_us;
+	char event[32];
+	char severity[16];
+	char actor[STORE_NAME_MAX + 1];
+	char actor_user_id[STORE_ID_LEN + 1];   /* "" when not a user */
+	char remote_addr[64];
+	char client[STORE_TEXT_MAX + 1];
+	char target[STORE_NAME_MAX + 64];
+	int64_t total;                          /* rows matching the filter */
+};
+
+struct store_audit_query {
+	const char *min_date;           /* ISO 8601, or NULL */
+	int has_user;                   /* -1 any, 0 not a user, 1 a user */
+	int64_t start, limit;
 };
 
 enum store_principal_kind { STORE_PRINCIPAL_SESSION = 1, STORE_PRINCIPAL_KEY = 2 };
@@ -97,18 +128,22 @@ enum store_status store_lookup_token(struct store *s,
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval);
 
+/* Insert a key and its audit record in one statement. */
 enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
-				   const unsigned char sealed[TOKEN_SEALED_LEN]);
+				   const unsigned char sealed[TOKEN_SEALED_LEN],
+				   const char *prefix, const struct store_actor *by);
 
 /* Calls `each` for every key in creation order; a non-zero return stops. */
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx);
 
-/* Deleting a key that does not exist is STORE_OK: the key is gone either way. */
+/* Delete a key and record it, in one statement.  Deleting a key that does
+ * not exist is STORE_OK (and not recorded): the key is gone either way. */
 enum store_status store_key_delete(struct store *s,
-				   const unsigned char digest[TOKEN_DIGEST_LEN]);
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const char *prefix, const struct store_actor *by);
 
 enum store_status store_user_by_name(struct store *s, const char *name,
 				     struct store_user *out);
@@ -127,6 +162,21 @@ enum store_status store_user_set_password(struct store *s, const char *id,
 					  const char *password_hash);
 /* Administrators that are not disabled (to refuse locking everyone out). */
 enum store_status store_count_admins(struct store *s, int *count);
+
+/* A failed login: counts it, and locks the user for `lock_seconds` once
+ * `max_attempts` (0: never) failures are in a row.  `locked` tells whether
+ * this failure locked the user. */
+enum store_status store_login_failed(struct store *s, const char *user_id,
+				     int max_attempts, int lock_seconds, bool *locked);
+/* Clear the failure count and any lock (an administrator's unlock). */
+enum store_status store_user_unlock(struct store *s, const char *id);
+
+enum store_status store_audit_add(struct store *s, const char *event, const char *severity,
+				  const struct store_actor *by, const char *target);
+/* Newest first; `each` may stop early by returning non-zero. */
+enum store_status store_audit_list(struct store *s, const struct store_audit_query *q,
+				   int (*each)(const struct store_audit_entry *e, void *ctx),
+				   void *ctx);
 
 /* Log in: replaces the user's session on that device, if any. */
 enum store_status store_session_create(struct store *s,
