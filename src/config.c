@@ -130,14 +130,81 @@ static int config_set(struct config *cfg, const struct config_entry *e,
 	return -1;
 }
 
+static char *trim(char *s)
+{
+	char *end = s + strlen(s);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
+			   end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * Read KEYFIN_CONFIG: lines of `KEYFIN_NAME = value`, `#` comments, blank
+ * lines.  Values are kept for the life of the process.  An unknown name is
+ * an error, so a typo does not silently leave a default in place.
+ */
+static int config_read_file(const char *path, const char *values[], char *err, size_t err_len)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096];
+	int lineno = 0, rc = 0;
+
+	if (f == NULL) {
+		snprintf(err, err_len, "KEYFIN_CONFIG: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *name, *eq, *value;
+		size_t i;
+
+		lineno++;
+		name = trim(line);
+		if (name[0] == '\0' || name[0] == '#')
+			continue;
+		eq = strchr(name, '=');
+		if (eq == NULL) {
+			snprintf(err, err_len, "%s:%d: expected NAME = value", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		name = trim(name);
+		value = trim(eq + 1);
+		for (i = 0; i < CONFIG_COUNT && strcmp(config_table[i].env, name) != 0; i++)
+			;
+		if (i == CONFIG_COUNT) {
+			snprintf(err, err_len, "%s:%d: unknown setting %.64s (see keyfin --help)",
+				 path, lineno, name);
+			rc = -1;
+		} else if ((values[i] = strdup(value)) == NULL) {
+			snprintf(err, err_len, "out of memory");
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 int config_load(struct config *cfg, char *err, size_t err_len)
 {
+	const char *from_file[CONFIG_COUNT] = { NULL };
+	const char *path = getenv("KEYFIN_CONFIG");
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = default_workers();
+	if (path != NULL && path[0] != '\0' && config_read_file(path, from_file, err, err_len) != 0)
+		return -1;
+	/* the environment wins over the file, the file over the default */
 	for (size_t i = 0; i < CONFIG_COUNT; i++) {
 		const struct config_entry *e = &config_table[i];
 		const char *value = getenv(e->env);
 
+		if (value == NULL || value[0] == '\0')
+			value = from_file[i];
 		if (value == NULL || value[0] == '\0')
 			value = e->def;
 		if (value == NULL)
@@ -157,7 +224,8 @@ int config_load(struct config *cfg, char *err, size_t err_len)
 
 void config_print_help(FILE *out)
 {
-	fprintf(out, "Settings (environment variables):\n");
+	fprintf(out, "Settings (environment variables, or lines `NAME = value` in the file\n"
+		"named by KEYFIN_CONFIG; the environment wins):\n");
 	for (size_t i = 0; i < CONFIG_COUNT; i++) {
 		const struct config_entry *e = &config_table[i];
 

@@ -1,15 +1,26 @@
 /* Unit tests for src/config.c: defaults, parsing, refusals. */
 #include "cmocka_prelude.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyfin/config.h"
 
 static const char *const vars[] = {
 	"KEYFIN_DATABASE_URL", "DATABASE_URL", "KEYFIN_WORKERS", "KEYFIN_LEGACY_AUTHORIZATION",
-	"KEYFIN_LOG_LEVEL", "KEYFIN_ACTIVITY_INTERVAL", "KEYFIN_LISTEN",
+	"KEYFIN_LOG_LEVEL", "KEYFIN_ACTIVITY_INTERVAL", "KEYFIN_LISTEN", "KEYFIN_CONFIG",
 };
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
 
 static int clean_env(void **state)
 {
@@ -73,12 +84,50 @@ static void test_refusals_name_the_variable(void **state)
 	assert_non_null(strstr(err, "KEYFIN_LOG_LEVEL"));
 }
 
+static void test_config_file(void **state)
+{
+	char path[] = "/tmp/keyfin-test-conf-XXXXXX", err[256];
+	struct config cfg;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, "# keyfin settings\n\n  KEYFIN_WORKERS = 3\n"
+		   "KEYFIN_LISTEN=unix:/run/keyfin.sock  \nKEYFIN_LEGACY_AUTHORIZATION = off\n");
+	setenv("KEYFIN_CONFIG", path, 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.workers, 3);
+	assert_string_equal(cfg.listen, "unix:/run/keyfin.sock");
+	assert_false(cfg.legacy_authorization);
+	/* the environment wins over the file */
+	setenv("KEYFIN_WORKERS", "5", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.workers, 5);
+	unsetenv("KEYFIN_WORKERS");
+	/* a typo is an error that names the line */
+	write_file(path, "KEYFIN_WORKERS = 2\nKEYFIN_WORKRES = 3\n");
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: unknown setting KEYFIN_WORKRES"));
+	write_file(path, "just words\n");
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: expected NAME = value"));
+	/* values from the file are checked like the environment's */
+	write_file(path, "KEYFIN_WORKERS = many\n");
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KEYFIN_WORKERS"));
+	unlink(path);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot open"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_defaults, clean_env),
 		cmocka_unit_test_setup(test_values, clean_env),
 		cmocka_unit_test_setup(test_refusals_name_the_variable, clean_env),
+		cmocka_unit_test_setup(test_config_file, clean_env),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
