@@ -55,6 +55,9 @@ static const struct config_entry config_table[] = {
 	    "debug, info, warn or error"),
 	INT(backlog, "KEYFIN_BACKLOG", "1024", 16, 65535,
 	    "listen backlog of the FastCGI socket"),
+	STR(run_as, "KEYFIN_USER", "",
+	    "when started as root, `serve` switches to this user once its socket is open "
+	    "and the secret read"),
 	INT(login_attempts, "KEYFIN_LOGIN_ATTEMPTS", "5", 0, 1000,
 	    "failed logins in a row that lock a user (0: never); kept in the database, so "
 	    "every instance counts together"),

@@ -13,6 +13,7 @@
 
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/priv.h"
 
 #define POOL_STOP_GRACE 30      /* seconds to finish requests in flight */
 
@@ -92,6 +93,20 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
 	if (FCGX_Init() != 0 || (listen_fd = pool_listen(cfg, &unix_path)) < 0) {
 		free(pids);
 		return -1;
+	}
+	if (cfg->run_as[0] != '\0') {
+		char err[256];
+
+		if (priv_drop(cfg->run_as, err, sizeof(err)) != 0) {
+			log_msg(LOG_ERROR, "privileges", "%s", err);
+			close(listen_fd);
+			free(pids);
+			return -1;
+		}
+		log_msg(LOG_INFO, "privileges", "running as %s", cfg->run_as);
+	} else if (geteuid() == 0) {
+		log_msg(LOG_WARN, "privileges", "running as root: set KEYFIN_USER to an "
+			"unprivileged user");
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

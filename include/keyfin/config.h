@@ -27,6 +27,7 @@ struct config {
 	int backlog;
 	int login_attempts;
 	int lockout_seconds;
+	const char *run_as;
 };
 
 /*

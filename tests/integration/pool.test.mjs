@@ -164,6 +164,33 @@ test('a worker that dies is replaced and the pool keeps answering', async () => 
   assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
 });
 
+test('started as root with KEYFIN_USER, the pool runs as that user', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+  const inst = await serve(1, { KEYFIN_USER: 'nobody' });
+  const nobody = Number(fs.readFileSync('/etc/passwd', 'utf8').split('\n')
+    .find((l) => l.startsWith('nobody:')).split(':')[2]);
+  for (const pid of [inst.child.pid, ...workersOf(inst.child.pid)]) {
+    const uids = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(.*)$/m)[1].split(/\s+/).map(Number);
+    assert.deepEqual(uids, [nobody, nobody, nobody, nobody], `pid ${pid}: real, effective, saved, fs uid`);
+  }
+  assert.equal((await request(inst.port, 'GET', '/System/Ping')).status, 200);
+  assert.match(inst.log, /running as nobody/);
+  inst.child.kill('SIGTERM');
+  assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
+});
+
+test('KEYFIN_USER naming no user stops the start with a clear message', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+  const child = spawn(BIN, ['serve'], {
+    env: { PATH: process.env.PATH, KEYFIN_SECRET: 'a'.repeat(64), KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`,
+      KEYFIN_USER: `no-such-user-${randomHex(3)}`, KEYFIN_DATABASE_URL: 'host=/nonexistent' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.notEqual(code, 0);
+  assert.match(log, /KEYFIN_USER: no user no-such-user-/);
+});
+
 test('instances migrating at once apply each migration exactly once', async () => {
   const base = await S.databaseUrl();
   const db = `mig_${randomHex(4)}`;
