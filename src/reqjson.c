@@ -7,12 +7,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "keyfin/text.h"
+
 json_object *reqjson_parse(const char *buf, size_t len)
 {
 	struct json_tokener *tok;
 	json_object *obj;
 
-	if (len == 0 || len > REQJSON_MAX)
+	/* json-c's own UTF-8 check lets overlong forms and surrogates through */
+	if (len == 0 || len > REQJSON_MAX || !text_is_utf8(buf, len))
 		return NULL;
 	tok = json_tokener_new_ex(REQJSON_DEPTH);
 	if (tok == NULL)

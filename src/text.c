@@ -1,6 +1,6 @@
 #include "keyfin/text.h"
 
-bool text_is_clean(const char *s, size_t len)
+static bool text_check(const char *s, size_t len, bool allow_controls)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -11,7 +11,7 @@ bool text_is_clean(const char *s, size_t len)
 		unsigned int cp;
 
 		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
+			if (!allow_controls && (c < 0x20 || c == 0x7f))
 				return false;
 			i++;
 			continue;
@@ -42,4 +42,14 @@ bool text_is_clean(const char *s, size_t len)
 		i += n + 1;
 	}
 	return true;
+}
+
+bool text_is_clean(const char *s, size_t len)
+{
+	return text_check(s, len, false);
+}
+
+bool text_is_utf8(const char *s, size_t len)
+{
+	return text_check(s, len, true);
 }

@@ -10,4 +10,7 @@
  * what PostgreSQL will store and a JSON client will read back unchanged. */
 bool text_is_clean(const char *s, size_t len);
 
+/* The same strict UTF-8 check, control characters (NUL too) allowed. */
+bool text_is_utf8(const char *s, size_t len);
+
 #endif

@@ -37,6 +37,8 @@ static void test_refusals(void **state)
 	assert_null(PARSE("{'a':'b'}"));             /* not JSON */
 	assert_null(PARSE("{\"a\":1,}"));            /* trailing comma */
 	assert_null(PARSE("{\"a\":\"\xff\"}"));      /* invalid UTF-8 */
+	assert_null(PARSE("{\"a\":\"caf\xc1\xa9\"}"));  /* overlong, json-c lets it by */
+	assert_null(PARSE("{\"a\":\"\xed\xa0\x80\"}"));  /* surrogate */
 	assert_null(PARSE("{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"));
 }
 
