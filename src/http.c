@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 
+#include "keyfin/render.h"
+
 
 static const char *status_reason(int status)
 {
@@ -32,22 +34,6 @@ const char *http_param(const struct req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx->envp);
 }
 
-static bool wants_camel_case(const char *accept)
-{
-	static const char needle[] = "profile=";
-
-	if (accept == NULL)
-		return false;
-	for (const char *p = accept; *p; p++) {
-		if (strncasecmp(p, needle, sizeof(needle) - 1) == 0) {
-			p += sizeof(needle) - 1;
-			if (*p == '"')
-				p++;
-			return strncasecmp(p, "camelcase", 9) == 0;
-		}
-	}
-	return false;
-}
 
 enum uri_status http_req_init(struct req *r, FCGX_Request *fcgx)
 {
@@ -61,7 +47,7 @@ enum uri_status http_req_init(struct req *r, FCGX_Request *fcgx)
 		r->method = "GET";
 	r->remote_addr = http_param(r, "REMOTE_ADDR");
 	r->request_id = http_param(r, "REQUEST_ID");
-	r->camel_case = wants_camel_case(http_param(r, "HTTP_ACCEPT"));
+	r->camel_case = render_wants_camel(http_param(r, "HTTP_ACCEPT"));
 	uri = http_param(r, "REQUEST_URI");
 	return uri_parse(uri ? uri : "/", r->path, sizeof(r->path), &r->path_len, &r->query);
 }

@@ -2,7 +2,9 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 void render_camel(const char *pascal, char out[64])
@@ -78,4 +80,59 @@ void render_date(json_object *obj, bool camel, const char *name, int64_t us)
 
 	render_format_date(us, buf);
 	render_str(obj, camel, name, buf);
+}
+
+/* `s`..`end` trimmed of spaces and tabs, compared with `lit` in any case. */
+static bool span_is(const char *s, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	return (size_t)(end - s) == n && strncasecmp(s, lit, n) == 0;
+}
+
+bool render_wants_camel(const char *accept)
+{
+	double best = -1;
+	bool camel = false;
+	const char *entry = accept;
+
+	while (entry != NULL && *entry) {
+		const char *next = strchr(entry, ',');
+		const char *end = next ? next : entry + strlen(entry);
+		const char *semi = memchr(entry, ';', (size_t)(end - entry));
+		const char *type_end = semi ? semi : end;
+		bool json = span_is(entry, type_end, "application/json") ||
+			    span_is(entry, type_end, "application/*") ||
+			    span_is(entry, type_end, "*/*");
+		bool entry_camel = false;
+		double q = 1;
+
+		for (const char *p = semi; json && p != NULL && p < end;) {
+			const char *pend = memchr(p + 1, ';', (size_t)(end - p - 1));
+			const char *eq = memchr(p + 1, '=', (size_t)((pend ? pend : end) - p - 1));
+
+			if (eq != NULL && span_is(p + 1, eq, "q"))
+				q = strtod(eq + 1, NULL);
+			if (eq != NULL && span_is(p + 1, eq, "profile")) {
+				const char *v = eq + 1, *vend = pend ? pend : end;
+
+				while (v < vend && (*v == ' ' || *v == '"'))
+					v++;
+				while (vend > v && (vend[-1] == ' ' || vend[-1] == '"'))
+					vend--;
+				entry_camel = span_is(v, vend, "camelcase");
+			}
+			p = pend;
+		}
+		if (json && q > best) {
+			best = q;
+			camel = entry_camel;
+		}
+		entry = next ? next + 1 : NULL;
+	}
+	return camel;
 }

@@ -15,6 +15,15 @@
 
 #define RENDER_DATE_LEN 28      /* 0001-01-01T00:00:00.0000000Z */
 
+/*
+ * Does this Accept header get camelCase JSON?  As ASP.NET picks Jellyfin's
+ * formatters: the JSON-compatible entry with the highest q (the first of
+ * equals) decides, and only its own profile parameter counts.  The SDK
+ * 1.0.0 sends "application/json,application/json; profile=CamelCase,..."
+ * and gets PascalCase.
+ */
+bool render_wants_camel(const char *accept);
+
 /* .NET's camel-casing of one PascalCase name into `out` (64 bytes). */
 void render_camel(const char *pascal, char out[64]);
 

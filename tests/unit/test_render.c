@@ -62,12 +62,33 @@ static void test_order_and_profile(void **state)
 	json_object_put(o);
 }
 
+static void test_accept(void **state)
+{
+	(void)state;
+	assert_false(render_wants_camel(NULL));
+	assert_false(render_wants_camel(""));
+	assert_false(render_wants_camel("application/json"));
+	assert_true(render_wants_camel("application/json; profile=\"CamelCase\""));
+	assert_true(render_wants_camel("application/json;profile=camelcase"));
+	assert_false(render_wants_camel("application/json; profile=\"PascalCase\""));
+	/* @jellyfin/sdk 1.0.0: the first entry wins, and it has no profile */
+	assert_false(render_wants_camel("application/json,application/json; profile=CamelCase,"
+					"application/json; profile=PascalCase,text/html"));
+	/* a higher q wins over order */
+	assert_true(render_wants_camel("application/json;q=0.5, application/json; profile=CamelCase"));
+	/* entries that no JSON formatter serves do not count */
+	assert_true(render_wants_camel("text/html, application/json; profile=CamelCase"));
+	assert_false(render_wants_camel("*/*, application/json; profile=CamelCase"));
+	assert_false(render_wants_camel("text/html; profile=CamelCase"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_camel_case),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_order_and_profile),
+		cmocka_unit_test(test_accept),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
