@@ -1,11 +1,37 @@
 #include "keyfin/account.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include <sodium.h>
 
 #include "keyfin/text.h"
+
+/*
+ * Jellyfin's ^[\w\ \-'._@+]+$, where .NET's \w is letters, digits,
+ * connector punctuation and non-spacing marks.  Letters and digits come
+ * from the C.UTF-8 locale main() sets (glibc classifies all of Unicode);
+ * the marks from their blocks.
+ */
+static bool name_char(wchar_t cp)
+{
+	static const struct { wchar_t lo, hi; } marks[] = {
+		{ 0x0300, 0x036f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
+		{ 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f },
+	};
+
+	if (cp < 0x80)
+		return isalnum((int)cp) || strchr("_ -'.@+", (int)cp) != NULL;
+	if (iswalnum((wint_t)cp) || cp == 0x203f || cp == 0x2040)     /* ‿ ⁀: Pc */
+		return true;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (cp >= marks[i].lo && cp <= marks[i].hi)
+			return true;
+	return false;
+}
 
 const char *account_name_problem(const char *name)
 {
@@ -19,13 +45,16 @@ const char *account_name_problem(const char *name)
 		return "The user name must be UTF-8 text without control characters.";
 	if (name[0] == ' ' || name[len - 1] == ' ')
 		return "The user name must not begin or end with a space.";
-	/* Jellyfin's ^[\w\ \-'._@+]+$ for ASCII; other letters pass (telling
-	 * Unicode letters from symbols needs tables keyfin does not carry) */
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x80 && !isalnum(*p) && strchr("_ -'.@+", *p) == NULL)
-			return "User names can contain letters, numbers (0-9), spaces, "
-			       "dashes (-), underscores (_), apostrophes ('), periods (.), "
-			       "at signs (@) and plus signs (+).";
+	for (const char *p = name; *p;) {
+		wchar_t cp;
+		int n = mbtowc(&cp, p, MB_CUR_MAX);
+
+		if (n <= 0 || !name_char(cp))
+			return "User names can contain letters, numbers, spaces, dashes (-), "
+			       "underscores (_), apostrophes ('), periods (.), at signs (@) "
+			       "and plus signs (+).";
+		p += n;
+	}
 	return NULL;
 }
 

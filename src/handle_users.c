@@ -258,7 +258,8 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 	unsigned char digest[TOKEN_DIGEST_LEN];
 	struct store_user user;
 	struct store_session_new session;
-	const char *name, *pw, *sid;
+	char name[STORE_NAME_MAX + 1];
+	const char *given, *pw, *sid;
 	json_object *body, *result;
 	enum store_status st;
 	bool ok;
@@ -274,16 +275,19 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 				  "Device, DeviceId and Version.");
 		return;
 	}
-	name = reqjson_str(body, "Username");
+	given = reqjson_str(body, "Username");
 	pw = reqjson_str(body, "Pw");
 	if (pw == NULL)
 		pw = "";        /* a user without a password logs in with none */
-	if (name == NULL || authhdr_is_blank(&(struct authhdr_value){ name, strlen(name), true }) ||
-	    strlen(pw) > ACCOUNT_PASSWORD_MAX) {
+	if (given == NULL || authhdr_is_blank(&(struct authhdr_value){ given, strlen(given), true }) ||
+	    strlen(given) > STORE_NAME_MAX || strlen(pw) > ACCOUNT_PASSWORD_MAX) {
 		json_object_put(body);
 		http_respond_text(r, 400, "Username is required.");
 		return;
 	}
+	/* the name outlives the body, which is freed as soon as the password
+	 * has been checked */
+	snprintf(name, sizeof(name), "%s", given);
 	st = store_user_by_name(app->store, name, &user);
 	if (st != STORE_OK && st != STORE_NOT_FOUND) {
 		json_object_put(body);
@@ -402,24 +406,25 @@ struct users_ctx {
 	const char *server_id;
 	int lockout;
 	bool camel;
+	bool public_only;
 };
 
 static int list_user(const struct store_user *u, void *arg)
 {
 	struct users_ctx *ctx = arg;
 
+	if (ctx->public_only && (u->is_hidden || u->is_disabled))
+		return 0;
 	json_object_array_add(ctx->list, render_user(u, ctx->server_id, ctx->lockout, ctx->camel));
 	return 0;
 }
 
-void handle_users_list(struct app *app, struct req *r, struct caller *c, const char *arg)
+static void send_users(struct app *app, struct req *r, bool public_only)
 {
 	struct users_ctx ctx = { NULL, app_server_id(app), app->cfg->login_attempts,
-				 r->camel_case };
+				 r->camel_case, public_only };
 	enum store_status st;
 
-	(void)c;
-	(void)arg;
 	if (ctx.server_id == NULL) {
 		handle_store_failure(r, STORE_UNAVAILABLE);
 		return;
@@ -432,6 +437,22 @@ void handle_users_list(struct app *app, struct req *r, struct caller *c, const c
 		return;
 	}
 	handle_send_json(r, 200, ctx.list);
+}
+
+void handle_users_list(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	send_users(app, r, false);
+}
+
+/* The login screen's list: users neither hidden nor disabled (Jellyfin
+ * creates users hidden, so usually none). */
+void handle_users_public(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	send_users(app, r, true);
 }
 
 void handle_users_new(struct app *app, struct req *r, struct caller *c, const char *arg)

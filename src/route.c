@@ -29,6 +29,7 @@ static const struct route routes[] = {
 	{ "POST", "/Users/AuthenticateByName", AUTH_ANONYMOUS, handle_authenticate },
 	{ "GET", "/Users/Me", AUTH_USER, handle_users_me },
 	{ "GET", "/Users", AUTH_ADMIN, handle_users_list },
+	{ "GET", "/Users/Public", AUTH_ANONYMOUS, handle_users_public },
 	{ "POST", "/Users/New", AUTH_ADMIN, handle_users_new },
 	{ "GET", "/Users/*", AUTH_USER, handle_users_get },
 	{ "DELETE", "/Users/*", AUTH_ADMIN, handle_users_delete },
