@@ -71,7 +71,7 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
 				const char *key, const struct store_actor *by)
 {
-	unsigned char digest[TOKEN_DIGEST_LEN];
+	unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
 	size_t len = strlen(key);
 	enum store_status st;
 	char prefix[5];
@@ -79,11 +79,56 @@ enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
 	/* Only something shaped like a key can be one; the rest is already gone. */
 	if (!token_is_wellformed(key, len))
 		return STORE_OK;
-	token_digest(keys, key, len, digest);
+	token_digests(keys, key, len, digests);
 	token_prefix(key, prefix);
-	st = store_key_delete(s, digest, prefix, by);
+	st = store_key_delete(s, digests, prefix, by);
 	if (st == STORE_OK) {
 		log_msg(LOG_INFO, "key_revoked", "key %s... revoked", prefix);
 	}
 	return st;
+}
+
+struct reseal_ctx {
+	const struct token_keys *keys;
+	struct store *store;
+	int resealed, unopenable;
+	enum store_status st;
+};
+
+static int reseal_one(const struct store_key *key, void *arg)
+{
+	struct reseal_ctx *ctx = arg;
+	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
+	char token[TOKEN_HEX_LEN + 1];
+	int opened = token_open(ctx->keys, key->sealed, key->sealed_len, token);
+	enum store_status st;
+
+	if (opened < 0) {
+		ctx->unopenable++;
+		return 0;
+	}
+	token_digest(ctx->keys, token, TOKEN_HEX_LEN, digest);
+	if (opened == 0 && sodium_memcmp(digest, key->digest, sizeof(digest)) == 0) {
+		sodium_memzero(token, sizeof(token));
+		return 0;       /* already under the current secret */
+	}
+	token_seal(ctx->keys, token, sealed);
+	sodium_memzero(token, sizeof(token));
+	st = store_key_reseal(ctx->store, key->id, key->digest, digest, sealed);
+	if (st == STORE_OK)
+		ctx->resealed++;
+	else if (st != STORE_NOT_FOUND)         /* revoked meanwhile: nothing to do */
+		ctx->st = st;
+	return ctx->st != STORE_OK;
+}
+
+enum store_status apikey_reseal_all(const struct token_keys *keys, struct store *s,
+				    int *resealed, int *unopenable)
+{
+	struct reseal_ctx ctx = { keys, s, 0, 0, STORE_OK };
+	enum store_status st = store_key_list(s, reseal_one, &ctx);
+
+	*resealed = ctx.resealed;
+	*unopenable = ctx.unopenable;
+	return st != STORE_OK ? st : ctx.st;
 }

@@ -86,7 +86,7 @@ static void auth_touch(struct app *app, const struct store_principal *who)
 
 int auth_require(struct app *app, struct caller *c, enum auth_level level)
 {
-	unsigned char digest[TOKEN_DIGEST_LEN];
+	unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
 	enum store_status st;
 
 	if (level == AUTH_ANONYMOUS)
@@ -97,8 +97,8 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 		/* keyfin only makes 32 lowercase hex: anything else is unknown */
 		if (!token_is_wellformed(c->token, c->token_len))
 			return 401;
-		token_digest(app->keys, c->token, c->token_len, digest);
-		st = store_lookup_token(app->store, digest, &c->who);
+		token_digests(app->keys, c->token, c->token_len, digests);
+		st = store_lookup_token(app->store, digests, &c->who);
 		if (st == STORE_NOT_FOUND)
 			return 401;
 		if (st != STORE_OK)

@@ -21,7 +21,7 @@ static int list_one(const struct store_key *key, void *arg)
 	char token[TOKEN_HEX_LEN + 1];
 	bool camel = ctx->camel;
 
-	if (token_open(ctx->app->keys, key->sealed, key->sealed_len, token) != 0) {
+	if (token_open(ctx->app->keys, key->sealed, key->sealed_len, token) < 0) {
 		/* sealed under another secret: show that it exists, not a key */
 		log_msg(LOG_WARN, "key_unsealable", "key id %lld cannot be opened with "
 			"this server secret", (long long)key->id);

@@ -3,6 +3,7 @@
  * command line, runs the sub-commands, and is the only place that exits.
  */
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ static const char usage[] =
 	"  user unlock NAME           lift a lockout after failed logins\n"
 	"  audit [LIMIT]              the newest LIMIT (default 50) audit records\n"
 	"  secret generate            print a new random server secret\n"
+	"  secret rotate              re-seal every stored key under the current (first)\n"
+	"                             secret; see README, \"Changing the server secret\"\n"
 	"  help, --help               this text\n"
 	"  version, --version         the version\n"
 	"\n"
@@ -160,20 +163,49 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 
 	/* each worker has a connection of its own, made after the fork */
 	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_connect_timeout);
-	if (app->store == NULL || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+	if (app->store == NULL || FCGX_InitRequest(&fr, listen_fd, 0) != 0)
 		return 1;
 	(void)store_ready(app->store);  /* early, but a database that is down is fine */
-	while (!*stop) {
-		if (FCGX_Accept_r(&fr) < 0) {
-			if (*stop)
-				break;
+	for (;;) {
+		int fd = pool_accept(listen_fd, stop);
+
+		if (fd == -2)
+			break;
+		if (fd < 0) {
 			log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
 			return 1;
+		}
+		/* libfcgi reads the request from a connection it is handed when
+		 * ipcFd is set and the last one is kept (its public fields) */
+		fr.ipcFd = fd;
+		fr.keepConnection = 1;
+		if (FCGX_Accept_r(&fr) < 0) {
+			/* not a FastCGI request; the connection is closed */
+			FCGX_Finish_r(&fr);
+			continue;
 		}
 		serve_request(app, &fr);
 		FCGX_Finish_r(&fr);
 	}
 	store_free(app->store);
+	return 0;
+}
+
+/* SIGHUP: read the secret(s) again; the pool then replaces its workers,
+ * which start with the new keys.  A bad file keeps the old keys. */
+static int reload_keys(void *ctx)
+{
+	struct token_keys fresh;
+	char err[256];
+
+	(void)ctx;
+	if (token_keys_load(&fresh, cfg.secret_file, cfg.secret, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "reload", "keeping the old secret: %s", err);
+		return -1;
+	}
+	keys = fresh;
+	sodium_memzero(&fresh, sizeof(fresh));
+	log_msg(LOG_INFO, "reload", "server secret read again: %d in force", keys.count);
 	return 0;
 }
 
@@ -204,7 +236,7 @@ static int cmd_serve(void)
 		log_msg(LOG_WARN, "metrics", "no shared memory for metrics: /metrics stays empty");
 	if (gethostname(app.hostname, sizeof(app.hostname) - 1) != 0)
 		strcpy(app.hostname, "keyfin");
-	return pool_run(&cfg, worker_main, &app) == 0 ? 0 : 1;
+	return pool_run(&cfg, worker_main, reload_keys, &app) == 0 ? 0 : 1;
 }
 
 static int print_key(const struct store_key *key, void *ctx)
@@ -212,7 +244,7 @@ static int print_key(const struct store_key *key, void *ctx)
 	char token[TOKEN_HEX_LEN + 1], created[RENDER_DATE_LEN + 1], used[RENDER_DATE_LEN + 1];
 
 	(void)ctx;
-	if (token_open(&keys, key->sealed, key->sealed_len, token) != 0)
+	if (token_open(&keys, key->sealed, key->sealed_len, token) < 0)
 		strcpy(token, "(sealed under another secret)");
 	render_format_date(key->created_us, created);
 	render_format_date(key->last_activity_us, used);
@@ -377,12 +409,34 @@ static int cmd_user(int argc, char **argv, struct store *s)
 	return 0;
 }
 
+static int cmd_rotate(struct store *s)
+{
+	int resealed = 0, unopenable = 0;
+	char target[96];
+
+	if (apikey_reseal_all(&keys, s, &resealed, &unopenable) != STORE_OK) {
+		fprintf(stderr, "keyfin: re-sealing stopped after %d keys (see above); "
+			"run it again\n", resealed);
+		return 1;
+	}
+	snprintf(target, sizeof(target), "%d keys re-sealed under the current secret",
+		 resealed);
+	if (store_audit_add(s, "secret.rotate", "Information", &cli_actor, target) != STORE_OK)
+		fprintf(stderr, "keyfin: could not record the rotation in the audit trail\n");
+	fprintf(stderr, "keyfin: %s", target);
+	if (unopenable > 0)
+		fprintf(stderr, "; %d keys were sealed under a secret no longer given and "
+			"cannot be used or listed", unopenable);
+	fprintf(stderr, "\n");
+	return 0;
+}
+
 static int cmd_with_store(int argc, char **argv)
 {
 	struct store *s;
 	int rc;
 
-	if (strcmp(argv[0], "key") == 0 && load_keys() != 0)
+	if ((strcmp(argv[0], "key") == 0 || strcmp(argv[0], "secret") == 0) && load_keys() != 0)
 		return 1;
 	s = open_store();
 	if (s == NULL)
@@ -393,6 +447,8 @@ static int cmd_with_store(int argc, char **argv)
 		rc = cmd_key(argc, argv, s);
 	else if (strcmp(argv[0], "audit") == 0)
 		rc = cmd_audit(argc, argv, s);
+	else if (strcmp(argv[0], "secret") == 0)
+		rc = argc == 2 && strcmp(argv[1], "rotate") == 0 ? cmd_rotate(s) : 2;
 	else
 		rc = cmd_user(argc, argv, s);
 	store_free(s);
@@ -402,6 +458,11 @@ static int cmd_with_store(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "help";
+
+	/* character classes for user names (glibc's C.UTF-8 knows all of
+	 * Unicode); numbers and messages stay as in the C locale */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		fprintf(stderr, "keyfin: no C.UTF-8 locale: user names are checked as ASCII\n");
 
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		fputs(usage, stdout);
@@ -429,7 +490,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "serve") == 0 && argc == 2)
 		return cmd_serve();
 	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "key") == 0 || strcmp(cmd, "user") == 0 ||
-	    strcmp(cmd, "audit") == 0)
+	    strcmp(cmd, "audit") == 0 || strcmp(cmd, "secret") == 0)
 		return cmd_with_store(argc - 1, argv + 1);
 	fputs(usage, stderr);
 	return 2;

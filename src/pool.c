@@ -1,9 +1,13 @@
 #include "keyfin/pool.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,21 +20,16 @@
 #include "keyfin/priv.h"
 
 #define POOL_STOP_GRACE 30      /* seconds to finish requests in flight */
+#define POOL_DRAIN_MS 500       /* after a stop, accept what is queued this long */
 
 static volatile int worker_stop;
-static int worker_listen_fd = -1;
 
+/* SA_RESTART: the request in flight carries on; a worker waiting in
+ * poll() wakes up (poll is never restarted) and drains the queue. */
 static void worker_on_term(int sig)
 {
 	(void)sig;
 	worker_stop = 1;
-	/* The handler is installed with SA_RESTART, so reads and writes of a
-	 * request in flight carry on.  A worker waiting in accept() is woken
-	 * differently: the restarted accept() finds its socket closed (EBADF),
-	 * and so does an accept() the signal came just before. */
-	if (worker_listen_fd >= 0)
-		close(worker_listen_fd);
-	worker_listen_fd = -1;
 }
 
 static pid_t pool_spawn(int listen_fd, pool_worker_fn *worker, void *ctx,
@@ -49,7 +48,6 @@ static pid_t pool_spawn(int listen_fd, pool_worker_fn *worker, void *ctx,
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	worker_listen_fd = listen_fd;
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	_exit(worker(listen_fd, &worker_stop, ctx));
 }
@@ -76,12 +74,22 @@ static int pool_listen(const struct config *cfg, const char **unix_path)
 	 * Who may reach the socket is decided by its directory's mode. */
 	if (*unix_path != NULL)
 		chmod(*unix_path, 0666);
+	/* Workers wait in poll() and then accept without blocking: the one
+	 * that loses the race goes back to waiting, and a stopping worker can
+	 * take what is queued and leave when nothing is (see pool_accept). */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+		log_msg(LOG_ERROR, "listen", "cannot make the socket non-blocking: %s",
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
-int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
+int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *reload,
+	     void *ctx)
 {
-	int n = cfg->workers, alive = 0, pending = 0;
+	int n = cfg->workers, alive = 0, pending = 0, replacing = 0;
 	pid_t *pids = calloc((size_t)n, sizeof(*pids));
 	sigset_t set, old;
 	const char *unix_path;
@@ -130,10 +138,16 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
 		pid_t pid;
 		int status;
 
+		if (sig == SIGHUP && stop_deadline == 0 && reload != NULL && reload(ctx) == 0) {
+			/* a planned replacement: no throttle, no error */
+			for (int i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+			replacing = alive;
+		}
 		if ((sig == SIGTERM || sig == SIGINT) && stop_deadline == 0) {
 			log_msg(LOG_INFO, "stop", "stopping: finishing requests in flight");
 			stop_deadline = time(NULL) + POOL_STOP_GRACE;
-			close(listen_fd);
 			for (int i = 0; i < n; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGTERM);
@@ -146,6 +160,12 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
 				alive--;
 				if (stop_deadline != 0)
 					break;
+				if (replacing > 0) {
+					replacing--;
+					pids[i] = pool_spawn(listen_fd, worker, ctx, &old);
+					alive += pids[i] > 0;
+					break;
+				}
 				metrics_worker_restart();
 				log_msg(LOG_ERROR, "worker_died", "worker %d %s %d; restarting",
 					(int)pid, WIFSIGNALED(status) ? "killed by signal"
@@ -175,12 +195,48 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx)
 			}
 		}
 	}
-	if (stop_deadline == 0)
-		close(listen_fd);
+	close(listen_fd);
 	if (unix_path != NULL)
 		unlink(unix_path);
 	free(pids);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	log_msg(LOG_INFO, "stop", "stopped");
 	return 0;
+}
+
+static int64_t pool_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int pool_accept(int listen_fd, volatile int *stop)
+{
+	static int64_t drain_until;
+
+	for (;;) {
+		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+		int fd;
+
+		/* a stopping worker takes what was queued when the stop came, not
+		 * a stream that never ends under load */
+		if (*stop && drain_until == 0)
+			drain_until = pool_now_ms() + POOL_DRAIN_MS;
+		if (*stop && pool_now_ms() > drain_until)
+			return -2;
+		if (!*stop && poll(&p, 1, -1) < 0 && errno != EINTR)
+			return -1;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (*stop)
+				return -2;      /* stopping, and nothing left queued */
+			continue;           /* another worker took it */
+		}
+		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
+			return -1;
+	}
 }

@@ -31,6 +31,7 @@ enum stmt {
 	STMT_KEY_INSERT,
 	STMT_KEY_LIST,
 	STMT_KEY_DELETE,
+	STMT_KEY_RESEAL,
 	STMT_USER_BY_NAME,
 	STMT_USER_BY_ID,
 	STMT_USER_LIST,
@@ -58,16 +59,17 @@ struct stmt_def {
 
 static const struct stmt_def stmts[STMT_COUNT] = {
 	/* Session tokens first, then API keys (Jellyfin's order); one round trip. */
-	[STMT_LOOKUP_TOKEN] = { "lookup_token", 1, true,
+	[STMT_LOOKUP_TOKEN] = { "lookup_token", 2, true,
 		"SELECT 1, s.id, u.id IS NULL, coalesce(replace(u.id::text, '-', ''), ''), "
 		"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), "
 		"(extract(epoch from s.last_activity_at) * 1000000)::int8, "
 		"s.client, s.device_name, s.device_id, s.app_version "
-		"FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_digest = $1 "
+		"FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+		"WHERE s.token_digest IN ($1, $2) "
 		"UNION ALL "
 		"SELECT 2, k.id, false, '', '', true, false, "
 		"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), "
-		"k.app_name, '', '', '' FROM api_keys k WHERE k.key_digest = $1 "
+		"k.app_name, '', '', '' FROM api_keys k WHERE k.key_digest IN ($1, $2) "
 		"ORDER BY 1 LIMIT 1" },
 	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
 		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
@@ -86,12 +88,17 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 	[STMT_KEY_LIST] = { "key_list", 0, true,
 		"SELECT id, app_name, encode(key_sealed, 'hex'), "
 		"(extract(epoch from created_at) * 1000000)::int8, "
-		"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0) "
-		"FROM api_keys ORDER BY id" },
-	[STMT_KEY_DELETE] = { "key_delete", 6, true,
-		"WITH d AS (DELETE FROM api_keys WHERE key_digest = $1 RETURNING id, app_name) "
-		AUDIT_INSERT "SELECT 'key.revoke', $3, $4::uuid, $5, $6, "
-		"'key ' || d.id || ' (' || $2 || '...) of ' || d.app_name FROM d" },
+		"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0), "
+		"encode(key_digest, 'hex') FROM api_keys ORDER BY id" },
+	[STMT_KEY_DELETE] = { "key_delete", 7, true,
+		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
+		"RETURNING id, app_name) "
+		AUDIT_INSERT "SELECT 'key.revoke', $4, $5::uuid, $6, $7, "
+		"'key ' || d.id || ' (' || $3 || '...) of ' || d.app_name FROM d" },
+	/* only if nobody revoked or re-sealed it meanwhile */
+	[STMT_KEY_RESEAL] = { "key_reseal", 4, true,
+		"UPDATE api_keys SET key_digest = $2, key_sealed = $3 "
+		"WHERE id = $1 AND key_digest = $4" },
 	[STMT_USER_BY_NAME] = { "user_by_name", 1, true,
 		"SELECT " USER_COLS " FROM users WHERE lower(name) = lower($1)" },
 	[STMT_USER_BY_ID] = { "user_by_id", 1, true,
@@ -342,9 +349,11 @@ static PGresult *store_exec(struct store *s, enum stmt id, const struct params *
 			*st = STORE_INVALID;
 		} else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
 					     strncmp(state, "57P", 3) == 0 ||
-					     strcmp(state, "26000") == 0)) {
-			/* connection trouble, shutdown, or a pooler that lost our
-			 * prepared statements: start over on a new connection */
+					     strcmp(state, "26000") == 0 ||
+					     strcmp(state, "42P05") == 0)) {
+			/* connection trouble, shutdown, or a pooler that mixes up
+			 * prepared statements between its server connections (use
+			 * KEYFIN_DB_PREPARED=off there): start over on a new one */
 			store_drop(s);
 			s->last_attempt_ms = 0;
 			*st = STORE_UNAVAILABLE;
@@ -506,14 +515,15 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1])
 }
 
 enum store_status store_lookup_token(struct store *s,
-				     const unsigned char digest[TOKEN_DIGEST_LEN],
+				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     struct store_principal *out)
 {
 	struct params p = { .n = 0 };
 	enum store_status st;
 	PGresult *res;
 
-	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_bytes(&p, digests[0], TOKEN_DIGEST_LEN);
+	param_bytes(&p, digests[1], TOKEN_DIGEST_LEN);
 	res = store_exec(s, STMT_LOOKUP_TOKEN, &p, &st);
 	if (res == NULL)
 		return st;
@@ -597,6 +607,10 @@ enum store_status store_key_list(struct store *s,
 			key.sealed_len = 0;
 		key.created_us = int_field(res, i, 3);
 		key.last_activity_us = int_field(res, i, 4);
+		hex = PQgetvalue(res, i, 5);
+		if (sodium_hex2bin(key.digest, sizeof(key.digest), hex, strlen(hex), NULL,
+				   NULL, NULL) != 0)
+			memset(key.digest, 0, sizeof(key.digest));
 		if (each(&key, ctx) != 0)
 			break;
 	}
@@ -605,12 +619,13 @@ enum store_status store_key_list(struct store *s,
 }
 
 enum store_status store_key_delete(struct store *s,
-				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				   const char *prefix, const struct store_actor *by)
 {
 	struct params p = { .n = 0 };
 
-	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_bytes(&p, digests[0], TOKEN_DIGEST_LEN);
+	param_bytes(&p, digests[1], TOKEN_DIGEST_LEN);
 	param_text(&p, prefix);
 	param_actor(&p, by);
 	return store_change(s, STMT_KEY_DELETE, &p, false);
@@ -828,4 +843,20 @@ enum store_status store_audit_list(struct store *s, const struct store_audit_que
 	}
 	PQclear(res);
 	return STORE_OK;
+}
+
+enum store_status store_key_reseal(struct store *s, int64_t id,
+				   const unsigned char old_digest[TOKEN_DIGEST_LEN],
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char sealed[TOKEN_SEALED_LEN])
+{
+	struct params p = { .n = 0 };
+	char idbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	param_text(&p, idbuf);
+	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
+	param_bytes(&p, old_digest, TOKEN_DIGEST_LEN);
+	return store_change(s, STMT_KEY_RESEAL, &p, true);
 }

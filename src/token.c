@@ -12,40 +12,80 @@
 #define TOKEN_KDF_DIGEST 1
 #define TOKEN_KDF_SEAL 2
 
-int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
-			char *err, size_t err_len)
+/* One secret of exactly 64 hex characters into set `i` of `keys`. */
+static int derive(struct token_keys *keys, int i, const char *hex, size_t len)
 {
 	unsigned char master[crypto_kdf_KEYBYTES];
 	size_t bin_len = 0;
-	const char *end;
+	int rc = -1;
 
-	while (len > 0 && (hex[len - 1] == '\n' || hex[len - 1] == '\r' ||
-			   hex[len - 1] == ' ' || hex[len - 1] == '\t'))
-		len--;
-	while (len > 0 && (*hex == ' ' || *hex == '\t' || *hex == '\n')) {
-		hex++;
-		len--;
+	if (len == TOKEN_SECRET_HEX_LEN &&
+	    sodium_hex2bin(master, sizeof(master), hex, len, NULL, &bin_len, NULL) == 0 &&
+	    bin_len == sizeof(master)) {
+		crypto_kdf_derive_from_key(keys->set[i].digest_key, sizeof(keys->set[i].digest_key),
+					   TOKEN_KDF_DIGEST, TOKEN_KDF_CONTEXT, master);
+		crypto_kdf_derive_from_key(keys->set[i].seal_key, sizeof(keys->set[i].seal_key),
+					   TOKEN_KDF_SEAL, TOKEN_KDF_CONTEXT, master);
+		rc = 0;
 	}
-	if (len != TOKEN_SECRET_HEX_LEN ||
-	    sodium_hex2bin(master, sizeof(master), hex, len, NULL, &bin_len, &end) != 0 ||
-	    bin_len != sizeof(master)) {
-		snprintf(err, err_len, "the server secret must be %d hex characters "
-			 "(make one with `keyfin secret generate`)", TOKEN_SECRET_HEX_LEN);
-		sodium_memzero(master, sizeof(master));
-		return -1;
-	}
-	crypto_kdf_derive_from_key(keys->digest_key, sizeof(keys->digest_key),
-				   TOKEN_KDF_DIGEST, TOKEN_KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(keys->seal_key, sizeof(keys->seal_key),
-				   TOKEN_KDF_SEAL, TOKEN_KDF_CONTEXT, master);
 	sodium_memzero(master, sizeof(master));
+	return rc;
+}
+
+static bool is_separator(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',';
+}
+
+int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
+			char *err, size_t err_len)
+{
+	size_t i = 0;
+
+	keys->count = 0;
+	while (i < len) {
+		size_t start;
+
+		if (is_separator(hex[i])) {
+			i++;
+			continue;
+		}
+		if (hex[i] == '#') {            /* a comment, to the end of the line */
+			while (i < len && hex[i] != '\n')
+				i++;
+			continue;
+		}
+		start = i;
+		while (i < len && !is_separator(hex[i]))
+			i++;
+		if (keys->count == TOKEN_SECRETS_MAX) {
+			snprintf(err, err_len, "at most %d server secrets may be in force at once",
+				 TOKEN_SECRETS_MAX);
+			goto failed;
+		}
+		if (derive(keys, keys->count, hex + start, i - start) != 0) {
+			snprintf(err, err_len, "a server secret must be %d hex characters "
+				 "(make one with `keyfin secret generate`)", TOKEN_SECRET_HEX_LEN);
+			goto failed;
+		}
+		keys->count++;
+	}
+	if (keys->count == 0) {
+		snprintf(err, err_len, "the server secret is empty (make one with "
+			 "`keyfin secret generate`)");
+		goto failed;
+	}
 	return 0;
+
+failed:
+	sodium_memzero(keys, sizeof(*keys));
+	return -1;
 }
 
 int token_keys_load(struct token_keys *keys, const char *file, const char *value,
 		    char *err, size_t err_len)
 {
-	char buf[256];
+	char buf[1024];
 	struct stat st;
 	ssize_t n;
 	int fd, rc;
@@ -112,7 +152,16 @@ void token_digest(const struct token_keys *keys, const char *token, size_t len,
 		  unsigned char out[TOKEN_DIGEST_LEN])
 {
 	crypto_generichash(out, TOKEN_DIGEST_LEN, (const unsigned char *)token, len,
-			   keys->digest_key, sizeof(keys->digest_key));
+			   keys->set[0].digest_key, sizeof(keys->set[0].digest_key));
+}
+
+void token_digests(const struct token_keys *keys, const char *token, size_t len,
+		   unsigned char out[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN])
+{
+	for (int i = 0; i < TOKEN_SECRETS_MAX; i++)
+		crypto_generichash(out[i], TOKEN_DIGEST_LEN, (const unsigned char *)token, len,
+				   keys->set[i < keys->count ? i : 0].digest_key,
+				   sizeof(keys->set[0].digest_key));
 }
 
 void token_seal(const struct token_keys *keys, const char token[TOKEN_HEX_LEN],
@@ -121,7 +170,7 @@ void token_seal(const struct token_keys *keys, const char token[TOKEN_HEX_LEN],
 	randombytes_buf(out, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES,
 			      (const unsigned char *)token, TOKEN_HEX_LEN, out,
-			      keys->seal_key);
+			      keys->set[0].seal_key);
 }
 
 int token_open(const struct token_keys *keys, const unsigned char *sealed,
@@ -129,13 +178,16 @@ int token_open(const struct token_keys *keys, const unsigned char *sealed,
 {
 	if (len != TOKEN_SEALED_LEN)
 		return -1;
-	if (crypto_secretbox_open_easy((unsigned char *)out,
-				       sealed + crypto_secretbox_NONCEBYTES,
-				       len - crypto_secretbox_NONCEBYTES, sealed,
-				       keys->seal_key) != 0)
-		return -1;
-	out[TOKEN_HEX_LEN] = '\0';
-	return 0;
+	for (int i = 0; i < keys->count; i++) {
+		if (crypto_secretbox_open_easy((unsigned char *)out,
+					       sealed + crypto_secretbox_NONCEBYTES,
+					       len - crypto_secretbox_NONCEBYTES, sealed,
+					       keys->set[i].seal_key) == 0) {
+			out[TOKEN_HEX_LEN] = '\0';
+			return i;
+		}
+	}
+	return -1;
 }
 
 void token_prefix(const char *token, char out[5])

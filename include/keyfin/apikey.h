@@ -33,4 +33,10 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
 				const char *key, const struct store_actor *by);
 
+/* After a change of secret: give every stored key the current secret's
+ * digest and box.  Keys already under it are left alone; keys no secret in
+ * force can open are counted in `unopenable` and left alone too. */
+enum store_status apikey_reseal_all(const struct token_keys *keys, struct store *s,
+				    int *resealed, int *unopenable);
+
 #endif

@@ -14,7 +14,22 @@
  * non-zero when the worker is asked to stop. */
 typedef int pool_worker_fn(int listen_fd, volatile int *stop, void *ctx);
 
+/*
+ * In a worker: the next connection (a blocking descriptor), waiting for one
+ * while `stop` is zero.  Once it is set, only what is already queued is
+ * taken, for half a second at most: -2 when nothing is left or the time is
+ * up, so that a stop drops no connection that was waiting for it.  -1
+ * (errno set) on an error that will not go away.
+ */
+int pool_accept(int listen_fd, volatile int *stop);
+
+/* Runs in the supervisor on SIGHUP; 0 means "replace the workers": each
+ * finishes the request in hand and is started afresh at once (the socket
+ * keeps queueing connections meanwhile, so none is refused). */
+typedef int pool_reload_fn(void *ctx);
+
 /* Returns 0 after a clean stop, -1 (logged) if the socket cannot be opened. */
-int pool_run(const struct config *cfg, pool_worker_fn *worker, void *ctx);
+int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *reload,
+	     void *ctx);
 
 #endif

@@ -97,6 +97,7 @@ struct store_key {
 	char app_name[STORE_APP_MAX * 4 + 1];  /* 64 characters of UTF-8 */
 	unsigned char sealed[TOKEN_SEALED_LEN];
 	size_t sealed_len;
+	unsigned char digest[TOKEN_DIGEST_LEN];
 	int64_t created_us, last_activity_us;
 };
 
@@ -120,8 +121,9 @@ enum store_status store_migrate(struct store *s, int *applied);
 
 enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 
+/* `digests`: the token under each secret in force (token_digests()). */
 enum store_status store_lookup_token(struct store *s,
-				     const unsigned char digest[TOKEN_DIGEST_LEN],
+				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     struct store_principal *out);
 
 /* Record use, unless it was recorded less than `interval` seconds ago. */
@@ -142,8 +144,15 @@ enum store_status store_key_list(struct store *s,
 /* Delete a key and record it, in one statement.  Deleting a key that does
  * not exist is STORE_OK (and not recorded): the key is gone either way. */
 enum store_status store_key_delete(struct store *s,
-				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				   const char *prefix, const struct store_actor *by);
+
+/* Store a key's new digest and box (after a change of secret), unless it
+ * was revoked or re-sealed since `old_digest` was read: NOT_FOUND then. */
+enum store_status store_key_reseal(struct store *s, int64_t id,
+				   const unsigned char old_digest[TOKEN_DIGEST_LEN],
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char sealed[TOKEN_SEALED_LEN]);
 
 enum store_status store_user_by_name(struct store *s, const char *name,
 				     struct store_user *out);

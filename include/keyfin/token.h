@@ -5,6 +5,12 @@
  *   - sealed: the API key encrypted with crypto_secretbox (nonce || box),
  *     so GET /Auth/Keys can show it; session tokens are never sealed.
  * Both keys are derived from one 32-byte server secret with crypto_kdf.
+ *
+ * Two secrets may be in force at once, to change the secret without a
+ * moment where a key stops working: the first (current) one makes every
+ * new digest and box; a token is looked up under both, and a box opens with
+ * either.  `keyfin secret rotate` then re-seals the stored keys under the
+ * current secret (see README, "Changing the server secret").
  */
 #ifndef KEYFIN_TOKEN_H
 #define KEYFIN_TOKEN_H
@@ -20,13 +26,20 @@
 #define TOKEN_SEALED_LEN \
 	(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOKEN_HEX_LEN)
 
+#define TOKEN_SECRETS_MAX 2
+
 struct token_keys {
-	unsigned char digest_key[crypto_generichash_KEYBYTES];
-	unsigned char seal_key[crypto_secretbox_KEYBYTES];
+	int count;                      /* secrets in force; [0] is the current one */
+	struct {
+		unsigned char digest_key[crypto_generichash_KEYBYTES];
+		unsigned char seal_key[crypto_secretbox_KEYBYTES];
+	} set[TOKEN_SECRETS_MAX];
 };
 
-/* Derive both keys from 64 hex characters (surrounding whitespace ignored).
- * Returns 0, or -1 with the reason in `err` (never the secret itself). */
+/* Derive the keys from one or two secrets of 64 hex characters each,
+ * separated by white space or a comma (a file: one a line; `#` starts a
+ * comment line).  Returns 0, or -1 with the reason in `err` (never the
+ * secret itself). */
 int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
 			char *err, size_t err_len)
 	__attribute__((warn_unused_result));
@@ -47,14 +60,21 @@ void token_generate(char out[TOKEN_HEX_LEN + 1]);
  * Anything else cannot match a stored token and needs no database query. */
 bool token_is_wellformed(const char *s, size_t len);
 
+/* The digest under the current secret. */
 void token_digest(const struct token_keys *keys, const char *token, size_t len,
 		  unsigned char out[TOKEN_DIGEST_LEN]);
+
+/* The digest under every secret in force, current first; slots past
+ * keys->count repeat the current one, so a query can always take two. */
+void token_digests(const struct token_keys *keys, const char *token, size_t len,
+		   unsigned char out[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN]);
 
 void token_seal(const struct token_keys *keys, const char token[TOKEN_HEX_LEN],
 		unsigned char out[TOKEN_SEALED_LEN]);
 
-/* Returns 0 and the token (NUL-terminated) or -1 when the box is forged or
- * was sealed under another secret. */
+/* Returns which secret opened the box (0: the current one) and the token
+ * (NUL-terminated), or -1 when the box is forged or sealed under a secret
+ * no longer in force. */
 int token_open(const struct token_keys *keys, const unsigned char *sealed,
 	       size_t len, char out[TOKEN_HEX_LEN + 1])
 	__attribute__((warn_unused_result));

@@ -191,6 +191,69 @@ test('KEYFIN_USER naming no user stops the start with a clear message', { skip: 
   assert.match(log, /KEYFIN_USER: no user no-such-user-/);
 });
 
+test('the server secret changes online: no moment where a key stops working', async () => {
+  const secretA = fs.readFileSync(path.join(S.dir, 'secret'), 'utf8').trim();
+  const secretB = randomHex(32);
+  const file = path.join(S.dir, 'secret-rotation');
+  const write = (...secrets) => fs.writeFileSync(file, `${secrets.join('\n')}\n`, { mode: 0o600 });
+  write(secretA);
+  const inst = await serve(2, { KEYFIN_SECRET_FILE: file });
+  const works = async (key) => (await request(inst.port, 'GET', '/System/Info',
+    { headers: { 'X-MediaBrowser-Token': key } })).status;
+  // SIGHUP: the supervisor reads the file again and replaces its workers
+  const hup = async () => {
+    const before = workersOf(inst.child.pid);
+    inst.child.kill('SIGHUP');
+    assert.ok(await pollUntil(() => {
+      const now = workersOf(inst.child.pid);
+      return now.length === 2 && now.every((pid) => !before.includes(pid));
+    }, { attempts: 100, intervalMs: 100 }), `workers replaced after SIGHUP:\n${inst.log}`);
+  };
+  const old = await S.createKey(unique('before-rotation'));
+  assert.equal(await works(old), 200);
+
+  write(secretA, secretB);              // 1. the new secret is known everywhere
+  await hup();
+  assert.equal(await works(old), 200);
+  write(secretB, secretA);              // 2. ... then made current
+  await hup();
+  assert.equal(await works(old), 200);
+  const admin = await S.adminToken();
+  const made = unique('during-rotation');
+  const create = await request(inst.port, 'POST', `/Auth/Keys?app=${made}`,
+    { headers: { 'X-MediaBrowser-Token': admin } });
+  assert.equal(create.status, 204);
+  const list = await request(inst.port, 'GET', '/Auth/Keys', { headers: { 'X-MediaBrowser-Token': admin } });
+  const fresh = list.json.Items.find((k) => k.AppName === made).AccessToken;
+  S.remember(fresh);
+  assert.equal(await works(fresh), 200);
+
+  // 3. the stored keys get the new secret's digest and box
+  const rotate = await runBin(['secret', 'rotate'], {
+    KEYFIN_DATABASE_URL: await S.databaseUrl(), KEYFIN_SECRET_FILE: file,
+  });
+  assert.equal(rotate.code, 0, rotate.stderr);
+  assert.match(rotate.stderr, /[1-9]\d* keys re-sealed under the current secret/);
+  assert.equal(await works(old), 200);
+
+  write(secretB);                       // 4. the old secret is gone
+  await hup();
+  assert.equal(await works(old), 200, 'a key made before the change still works');
+  assert.equal(await works(fresh), 200, 'a key made during the change still works');
+  // the stack itself still has only the old secret: for it the key is gone
+  assert.equal((await S.req('GET', '/System/Info', { token: old })).status, 401);
+  const again = await runBin(['secret', 'rotate'], {
+    KEYFIN_DATABASE_URL: await S.databaseUrl(), KEYFIN_SECRET_FILE: file,
+  });
+  assert.match(again.stderr, / 0 keys re-sealed/, 'a second run has nothing left to do');
+  write('not-a-secret');                // a bad file keeps the keys in force
+  inst.child.kill('SIGHUP');
+  assert.ok(await pollUntil(() => inst.log.includes('keeping the old secret'), { attempts: 50, intervalMs: 100 }));
+  assert.equal(await works(old), 200);
+  inst.child.kill('SIGTERM');
+  assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
+});
+
 test('instances migrating at once apply each migration exactly once', async () => {
   const base = await S.databaseUrl();
   const db = `mig_${randomHex(4)}`;

@@ -124,6 +124,49 @@ static void test_secret_file_permissions(void **state)
 	assert_non_null(strstr(err, "KEYFIN_SECRET_FILE"));
 }
 
+static void test_two_secrets(void **state)
+{
+	struct token_keys a, b, ab, ba;
+	unsigned char sealed_a[TOKEN_SEALED_LEN], sealed_b[TOKEN_SEALED_LEN];
+	unsigned char da[TOKEN_DIGEST_LEN], db[TOKEN_DIGEST_LEN];
+	unsigned char both[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
+	char out[TOKEN_HEX_LEN + 1], text[200], err[256];
+	const char *tok = "0123456789abcdef0123456789abcdef";
+
+	(void)state;
+	load(&a, secret_a);
+	load(&b, secret_b);
+	snprintf(text, sizeof(text), "# new first\n%s\n%s\n", secret_b, secret_a);
+	assert_int_equal(token_keys_from_hex(&ba, text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(ba.count, 2);
+	snprintf(text, sizeof(text), "%s,%s", secret_a, secret_b);
+	assert_int_equal(token_keys_from_hex(&ab, text, strlen(text), err, sizeof(err)), 0);
+	/* the first secret is the current one: it digests and seals */
+	token_digest(&a, tok, 32, da);
+	token_digest(&b, tok, 32, db);
+	token_digests(&ba, tok, 32, both);
+	assert_memory_equal(both[0], db, TOKEN_DIGEST_LEN);
+	assert_memory_equal(both[1], da, TOKEN_DIGEST_LEN);
+	token_digests(&a, tok, 32, both);       /* one secret: the slot repeats it */
+	assert_memory_equal(both[1], da, TOKEN_DIGEST_LEN);
+	/* a box opens with either, and says which */
+	token_seal(&a, tok, sealed_a);
+	token_seal(&b, tok, sealed_b);
+	assert_int_equal(token_open(&ba, sealed_b, sizeof(sealed_b), out), 0);
+	assert_int_equal(token_open(&ba, sealed_a, sizeof(sealed_a), out), 1);
+	assert_string_equal(out, tok);
+	assert_int_equal(token_open(&b, sealed_a, sizeof(sealed_a), out), -1);
+	/* three is one too many; junk between them is refused */
+	snprintf(text, sizeof(text), "%s %s %s", secret_a, secret_b, secret_a);
+	assert_int_equal(token_keys_from_hex(&ab, text, strlen(text), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 2"));
+	snprintf(text, sizeof(text), "%s x %s", secret_a, secret_b);
+	assert_int_equal(token_keys_from_hex(&ab, text, strlen(text), err, sizeof(err)), -1);
+	snprintf(text, sizeof(text), "\n# only a comment\n");
+	assert_int_equal(token_keys_from_hex(&ab, text, strlen(text), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "empty"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_seal_open_roundtrip),
 		cmocka_unit_test(test_secret_parsing),
 		cmocka_unit_test(test_secret_file_permissions),
+		cmocka_unit_test(test_two_secrets),
 	};
 
 	if (sodium_init() < 0)
