@@ -24,7 +24,8 @@ DEPS = $(OBJS:.o=.d)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all build deps run start stop status test check unit integration asan clean
+.PHONY: all build deps run start stop status test check suite unit integration asan \
+	fuzz fuzz-regress fuzz-short valgrind compat compat-docs browser deploy-check clean
 
 all: build
 
@@ -57,6 +58,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c src/%.c
 
 # Pure modules that use another one.
 $(BUILD)/tests/test_uri: src/authhdr.c
+$(BUILD)/tests/test_reqjson: src/text.c
 
 run: deps build
 	scripts/stack run
@@ -74,21 +76,62 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 integration: build
-	node --test --test-concurrency=1 tests/integration/
+	node --test tests/integration/
 
+# Replays every fuzz seed and saved crash input (seconds); `make fuzz` fuzzes
+# each target for FUZZ_TIME seconds (60), `fuzz-short` for 10 (CI).
+fuzz-regress:
+	tests/fuzz/run
+fuzz-short:
+	tests/fuzz/run --time 10
+fuzz: deps
+	tests/fuzz/run --time $(or $(FUZZ_TIME),60)
+
+# The Jellyfin SDKs and integrations' own requests, legacy on and off
+# (`compat-docs` also regenerates docs/compatibility.md from the run).
+compat: build
+	tests/compat/run
+compat-docs: build
+	tests/compat/run --docs
+
+# The admin page in Debian's chromium.
+browser: build
+	tests/browser/run
+
+# Offline checks of the deployment files: Kubernetes manifests against the
+# schema (npm kubernetes-models), `docker compose config` (skipped with a
+# message when there is no client), and that both agree on ports, env, probes.
+deploy-check:
+	cd deploy/validate && npm ci --no-audit --no-fund --silent && node validate.mjs
+
+# Every test once, against the binary in $(BUILD).
+suite: unit fuzz-regress integration compat browser deploy-check
+
+# What CI runs: the suite, the suite again under the sanitizers, and a short
+# fuzzing pass.
 test: deps
-	$(MAKE) unit integration
+	$(MAKE) suite
+	$(MAKE) asan
+	$(MAKE) fuzz-short
 
 check: test
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.  A
-# report aborts the worker (nginx then answers 503: a test fails) and is
-# searched for in the logs by the integration harness.
+# The suite under AddressSanitizer and UndefinedBehaviorSanitizer.  A report
+# aborts the worker (nginx then answers 503: a test fails) and is searched
+# for in the logs by the integration harness.
 asan:
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	$(MAKE) BUILD=build/asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-		CFLAGS="-O1 -g" KEYFIN_BIN=$(CURDIR)/build/asan/keyfin test
+		CFLAGS="-O1 -g" KEYFIN_BIN=$(CURDIR)/build/asan/keyfin unit integration compat
+
+# The integration suite with every keyfin process under valgrind's memcheck;
+# fails on any error or leak it reports.  Slow: Argon2 under valgrind.
+valgrind: deps build
+	scripts/valgrind-keyfin --reset
+	KEYFIN_BIN=$(CURDIR)/scripts/valgrind-keyfin KEYFIN_TEST_TIMEOUT_MS=120000 \
+		node --test --test-concurrency=1 tests/integration/; \
+	rc=$$?; scripts/valgrind-keyfin --check || rc=1; exit $$rc
 
 clean:
 	rm -rf build

@@ -31,7 +31,8 @@ export const ZERO_ID = '00000000000000000000000000000000';
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 60_000;
 const CLI_TIMEOUT_MS = 60_000;
-export const REQUEST_TIMEOUT_MS = 15_000;
+// KEYFIN_TEST_TIMEOUT_MS: longer for slow runs (`make valgrind`).
+export const REQUEST_TIMEOUT_MS = Number(process.env.KEYFIN_TEST_TIMEOUT_MS) || 15_000;
 
 export function randomHex(bytes = 16) {
   return crypto.randomBytes(bytes).toString('hex');
