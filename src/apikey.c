@@ -49,7 +49,7 @@ const char *apikey_name_problem(enum apikey_name_check check)
 
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 				const char *name, const struct store_actor *by,
-				char token_out[TOKEN_HEX_LEN + 1])
+				char token_out[TOKEN_HEX_LEN + 1], int64_t *created_us)
 {
 	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
 	char token[TOKEN_HEX_LEN + 1], prefix[5];
@@ -59,7 +59,7 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 	token_digest(keys, token, TOKEN_HEX_LEN, digest);
 	token_seal(keys, token, sealed);
 	token_prefix(token, prefix);
-	st = store_key_insert(s, name, digest, sealed, prefix, by);
+	st = store_key_insert(s, name, digest, sealed, prefix, by, created_us);
 	if (st == STORE_OK) {
 		memcpy(token_out, token, sizeof(token));
 		log_msg(LOG_INFO, "key_created", "key %s... created", prefix);

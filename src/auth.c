@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "keyfin/log.h"
+#include "keyfin/uri.h"
 
 static void use_token(struct caller *c, const char *value, size_t len)
 {
@@ -24,9 +25,9 @@ static bool try_header(struct caller *c, const struct req *r, const char *name)
 	return true;
 }
 
-static bool try_query(struct caller *c, const struct req *r, const char *name)
+static bool try_query(struct caller *c, const char *query, const char *name)
 {
-	long n = http_query(r, name, c->query_token, sizeof(c->query_token));
+	long n = uri_query(query, name, c->query_token, sizeof(c->query_token));
 
 	if (n == -2) {
 		/* longer than any token: keep it as an unknown one */
@@ -40,6 +41,12 @@ static bool try_query(struct caller *c, const struct req *r, const char *name)
 }
 
 void auth_extract(struct caller *c, const struct req *r, bool legacy)
+{
+	auth_extract_query(c, r, legacy, NULL);
+}
+
+void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
+			const char *query)
 {
 	const char *header = http_param(r, "HTTP_AUTHORIZATION");
 
@@ -64,10 +71,12 @@ void auth_extract(struct caller *c, const struct req *r, bool legacy)
 	if (legacy && (try_header(c, r, "HTTP_X_EMBY_TOKEN") ||
 		       try_header(c, r, "HTTP_X_MEDIABROWSER_TOKEN")))
 		return;
-	if (try_query(c, r, "ApiKey"))
+	if (query == NULL)
+		query = r->query;
+	if (try_query(c, query, "ApiKey"))
 		return;
 	if (legacy)
-		try_query(c, r, "api_key");
+		try_query(c, query, "api_key");
 }
 
 /* Keep DateLastActivity true without a write per request: at most one per

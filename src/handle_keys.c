@@ -2,6 +2,7 @@
 #include "keyfin/handle.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "keyfin/apikey.h"
 #include "keyfin/log.h"
@@ -13,6 +14,23 @@ struct list_ctx {
 	json_object *items;
 	int count;
 };
+
+/* AuthenticationInfo as Jellyfin fills it for an API key: the constant
+ * fields are constant there too. */
+static void render_key(json_object *item, bool camel, const char *token, const char *app,
+		       int64_t created_us, int64_t last_activity_us)
+{
+	render_int(item, camel, "Id", 0);
+	render_str(item, camel, "AccessToken", token);
+	render_str(item, camel, "DeviceId", "");
+	render_str(item, camel, "AppName", app);
+	render_str(item, camel, "AppVersion", "");
+	render_str(item, camel, "DeviceName", "");
+	render_str(item, camel, "UserId", "00000000000000000000000000000000");
+	render_bool(item, camel, "IsActive", false);
+	render_date(item, camel, "DateCreated", created_us);
+	render_date(item, camel, "DateLastActivity", last_activity_us);
+}
 
 static int list_one(const struct store_key *key, void *arg)
 {
@@ -27,18 +45,7 @@ static int list_one(const struct store_key *key, void *arg)
 			"this server secret", (long long)key->id);
 		token[0] = '\0';
 	}
-	/* AuthenticationInfo as Jellyfin fills it for an API key: the constant
-	 * fields are constant there too. */
-	render_int(item, camel, "Id", 0);
-	render_str(item, camel, "AccessToken", token);
-	render_str(item, camel, "DeviceId", "");
-	render_str(item, camel, "AppName", key->app_name);
-	render_str(item, camel, "AppVersion", "");
-	render_str(item, camel, "DeviceName", "");
-	render_str(item, camel, "UserId", "00000000000000000000000000000000");
-	render_bool(item, camel, "IsActive", false);
-	render_date(item, camel, "DateCreated", key->created_us);
-	render_date(item, camel, "DateLastActivity", key->last_activity_us);
+	render_key(item, camel, token, key->app_name, key->created_us, key->last_activity_us);
 	json_object_array_add(ctx->items, item);
 	sodium_memzero(token, sizeof(token));
 	ctx->count++;
@@ -66,12 +73,26 @@ void handle_keys_list(struct app *app, struct req *r, struct caller *c, const ch
 	handle_send_json(r, 200, result);
 }
 
+/* Does a Prefer header hold return=representation (any case, any place)? */
+static bool prefers_representation(const char *prefer)
+{
+	static const char want[] = "return=representation";
+
+	for (const char *p = prefer; p != NULL && *p; p++)
+		if (strncasecmp(p, want, sizeof(want) - 1) == 0 &&
+		    (p[sizeof(want) - 1] == '\0' || p[sizeof(want) - 1] == ',' ||
+		     p[sizeof(want) - 1] == ';' || p[sizeof(want) - 1] == ' '))
+			return true;
+	return false;
+}
+
 void handle_keys_create(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	char name[APIKEY_NAME_INPUT_MAX + 2];
 	char token[TOKEN_HEX_LEN + 1], actor_name[64];
 	long len = http_query(r, "app", name, sizeof(name));
 	struct store_actor by;
+	int64_t created_us = 0;
 	enum apikey_name_check check;
 	enum store_status st;
 
@@ -85,12 +106,23 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 		return;
 	}
 	auth_actor(c, r, actor_name, &by);
-	st = apikey_create(app->keys, app->store, name, &by, token);
-	sodium_memzero(token, sizeof(token));
+	st = apikey_create(app->keys, app->store, name, &by, token, &created_us);
 	if (st != STORE_OK) {
+		sodium_memzero(token, sizeof(token));
 		handle_store_failure(r, st);
 		return;
 	}
+	/* Jellyfin answers 204 and the key has to be found in the list; a
+	 * client that asks (RFC 7240) gets it at once */
+	if (prefers_representation(http_param(r, "HTTP_PREFER"))) {
+		json_object *item = json_object_new_object();
+
+		render_key(item, r->camel_case, token, name, created_us, 0);
+		sodium_memzero(token, sizeof(token));
+		handle_send_json(r, 200, item);
+		return;
+	}
+	sodium_memzero(token, sizeof(token));
 	http_respond_empty(r, 204);
 }
 

@@ -269,7 +269,9 @@ static int cmd_key(int argc, char **argv, struct store *s)
 			fprintf(stderr, "keyfin: %s\n", apikey_name_problem(check));
 			return 2;
 		}
-		if (apikey_create(&keys, s, name, &cli_actor, token) != STORE_OK)
+		int64_t created;
+
+		if (apikey_create(&keys, s, name, &cli_actor, token, &created) != STORE_OK)
 			return 1;
 		printf("%s\n", token);
 		sodium_memzero(token, sizeof(token));

@@ -37,6 +37,7 @@ static const struct route routes[] = {
 	{ "POST", "/Users/*/Password", AUTH_USER, handle_users_password },
 	{ "POST", "/Sessions/Logout", AUTH_USER, handle_logout },
 	{ "GET", "/System/ActivityLog/Entries", AUTH_ADMIN, handle_activity },
+	{ "GET", "/keyfin/v1/verify", AUTH_ANONYMOUS, handle_verify },
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

@@ -82,9 +82,10 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"SELECT server_id FROM keyfin_server" },
 	[STMT_KEY_INSERT] = { "key_insert", 8, false,
 		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed) "
-		"VALUES ($1, $2, $3) RETURNING id) "
-		AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
-		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k" },
+		"VALUES ($1, $2, $3) RETURNING id, created_at), "
+		"a AS (" AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
+		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k) "
+		"SELECT id, (extract(epoch from created_at) * 1000000)::int8 FROM k" },
 	[STMT_KEY_LIST] = { "key_list", 0, true,
 		"SELECT id, app_name, encode(key_sealed, 'hex'), "
 		"(extract(epoch from created_at) * 1000000)::int8, "
@@ -572,16 +573,24 @@ static void param_actor(struct params *p, const struct store_actor *by)
 enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
 				   const unsigned char sealed[TOKEN_SEALED_LEN],
-				   const char *prefix, const struct store_actor *by)
+				   const char *prefix, const struct store_actor *by,
+				   int64_t *created_us)
 {
 	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
 
 	param_text(&p, app_name);
 	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
 	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
 	param_text(&p, prefix);
 	param_actor(&p, by);
-	return store_change(s, STMT_KEY_INSERT, &p, false);
+	res = store_exec(s, STMT_KEY_INSERT, &p, &st);
+	if (res == NULL)
+		return st;
+	*created_us = PQntuples(res) == 1 ? int_field(res, 0, 1) : 0;
+	PQclear(res);
+	return STORE_OK;
 }
 
 enum store_status store_key_list(struct store *s,

@@ -27,7 +27,7 @@ const char *apikey_name_problem(enum apikey_name_check check);
  * (which the caller wipes when done) only once it is stored. */
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 				const char *name, const struct store_actor *by,
-				char token_out[TOKEN_HEX_LEN + 1]);
+				char token_out[TOKEN_HEX_LEN + 1], int64_t *created_us);
 
 /* Revoke `key`; a key that does not exist is already revoked (STORE_OK). */
 enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,

@@ -32,8 +32,12 @@ struct caller {
 	struct store_principal who;
 };
 
-/* Read the credentials of `r` into `c` (no database). */
+/* Read the credentials of `r` into `c` (no database).  The query-string
+ * fallbacks read `query` when it is not NULL (the gateway: the original
+ * request's query), else the request's own. */
 void auth_extract(struct caller *c, const struct req *r, bool legacy);
+void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
+			const char *query);
 
 /*
  * Check that `c` may call an endpoint of `level`.  Returns 0, or the status

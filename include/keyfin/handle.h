@@ -16,7 +16,7 @@ handler_fn handle_keys_list, handle_keys_create, handle_keys_revoke;
 handler_fn handle_authenticate, handle_users_me, handle_users_list, handle_users_public,
 	handle_users_get, handle_users_new, handle_users_delete,
 	handle_users_policy, handle_users_password, handle_logout;
-handler_fn handle_activity;
+handler_fn handle_activity, handle_verify;
 
 /* Shared by the handlers. */
 

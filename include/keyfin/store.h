@@ -130,11 +130,13 @@ enum store_status store_lookup_token(struct store *s,
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval);
 
-/* Insert a key and its audit record in one statement. */
+/* Insert a key and its audit record in one statement; `created_us` gets
+ * the key's DateCreated. */
 enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
 				   const unsigned char sealed[TOKEN_SEALED_LEN],
-				   const char *prefix, const struct store_actor *by);
+				   const char *prefix, const struct store_actor *by,
+				   int64_t *created_us);
 
 /* Calls `each` for every key in creation order; a non-zero return stops. */
 enum store_status store_key_list(struct store *s,

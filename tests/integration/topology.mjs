@@ -126,7 +126,10 @@ export class Topology {
   // nginx from nginx/keyfin.conf.in, its one fastcgi_pass pointed at an
   // upstream over `instances`.  fastcgi_next_upstream is nginx's default
   // (error timeout), written out; `non_idempotent` is absent on purpose.
-  async startNginx(instances = this.instances) {
+  //
+  // `extra.http` and `extra.server` are spliced into the http {} block and
+  // before `location /` (e.g. nginx/gateway.conf.example's two parts).
+  async startNginx(instances = this.instances, extra = {}) {
     this.httpPort = await freePort();
     this.httpsPort = await freePort();
     this.view = null;
@@ -134,7 +137,10 @@ export class Topology {
     fs.mkdirSync(tls, { recursive: true, mode: 0o700 });
     for (const f of ['cert.pem', 'key.pem']) fs.copyFileSync(path.join(this.S.dir, 'tls', f), path.join(tls, f));
     const root = process.getuid() === 0;
-    let conf = fs.readFileSync(path.join(ROOT, 'nginx', 'keyfin.conf.in'), 'utf8')
+    let conf = fs.readFileSync(path.join(ROOT, 'nginx', 'keyfin.conf.in'), 'utf8');
+    if (extra.http) conf = conf.replace(/^http \{$/m, `http {\n${extra.http}\n`);
+    if (extra.server) conf = conf.replace(/^(\t\tlocation \/ \{)$/m, `${extra.server}\n$1`);
+    conf = conf
       .replaceAll('@VAR@', this.dir)
       .replaceAll('@BIND@', '127.0.0.1')
       .replaceAll('@HTTP_PORT@', String(this.httpPort))

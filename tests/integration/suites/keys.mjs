@@ -167,6 +167,31 @@ export default function keysSuite(S) {
     });
   });
 
+  describe('Prefer: return=representation (beyond Jellyfin)', () => {
+    test('POST /Auth/Keys answers 200 with the new key; without the header, 204 as before', async () => {
+      const admin = await S.adminToken();
+      const app = unique('prefer');
+      const r = await S.req('POST', `/Auth/Keys?app=${app}`, {
+        token: admin, headers: { Prefer: 'return=representation' },
+      });
+      assert.equal(r.status, 200, r.body);
+      assert.match(r.headers['content-type'], /^application\/json/);
+      assert.deepEqual(Object.keys(r.json), ['Id', 'AccessToken', 'DeviceId', 'AppName', 'AppVersion',
+        'DeviceName', 'UserId', 'IsActive', 'DateCreated', 'DateLastActivity']);
+      assert.match(r.json.AccessToken, HEX32);
+      S.remember(r.json.AccessToken);
+      assert.equal(r.json.AppName, app);
+      const listed = (await S.listKeys()).at(-1);
+      assert.equal(listed.AccessToken, r.json.AccessToken, 'the same key is listed last');
+      assert.equal(listed.DateCreated, r.json.DateCreated);
+      assert.equal((await S.req('GET', '/System/Info', { token: r.json.AccessToken })).status, 200);
+      const plain = await S.req('POST', `/Auth/Keys?app=${unique('no-prefer')}`, {
+        token: admin, headers: { Prefer: 'respond-async' },
+      });
+      assertNoContent(plain, 'another preference changes nothing');
+    });
+  });
+
   describe('API key names', () => {
     async function createAndLast(query, headers = {}) {
       const admin = await S.adminToken();

@@ -1,0 +1,40 @@
+/*
+ * GET /keyfin/v1/verify: keyfin as the gate of any service, for nginx's
+ * auth_request.  The subrequest carries the original request's headers;
+ * its X-Original-URI (set by nginx/gateway.conf.example) brings the
+ * original query, so a key in ?api_key= is found as on the Jellyfin API.
+ *   204 + X-Keyfin-Key-Id, X-Keyfin-App   a valid API key
+ *   401                                   none, unknown or revoked
+ *   403                                   a user session: not a key
+ *   503                                   the database is away
+ */
+#include "keyfin/handle.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+void handle_verify(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	const char *original = http_param(r, "HTTP_X_ORIGINAL_URI");
+	const char *query = NULL;
+	char head[STORE_TEXT_MAX * 3 + 96];
+	int status;
+
+	(void)arg;
+	if (original != NULL && (query = strchr(original, '?')) != NULL)
+		query++;
+	auth_extract_query(c, r, app->cfg->legacy_authorization, query ? query : "");
+	status = auth_require(app, c, AUTH_USER);
+	if (status == 0 && c->who.kind != STORE_PRINCIPAL_KEY)
+		status = 403;
+	if (status != 0) {
+		http_respond_empty(r, status);
+		return;
+	}
+	/* the app name is clean text (checked when the key was made) */
+	snprintf(head, sizeof(head), "X-Keyfin-Key-Id: %" PRId64 "\r\nX-Keyfin-App: %s\r\n",
+		 c->who.id, c->who.client);
+	FCGX_PutS(head, r->fcgx->out);
+	http_respond_empty(r, 204);
+}
