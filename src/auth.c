@@ -48,6 +48,7 @@ void auth_extract(struct caller *c, const struct req *r, bool legacy)
 void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
 			const char *query)
 {
+	c->remote_addr = r->remote_addr;
 	const char *header = http_param(r, "HTTP_AUTHORIZATION");
 
 	memset(&c->hdr, 0, sizeof(c->hdr));
@@ -82,14 +83,15 @@ void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
 /* Keep DateLastActivity true without a write per request: at most one per
  * token per activity_interval (the query itself re-checks the age, so many
  * workers and instances still write about once). */
-static void auth_touch(struct app *app, const struct store_principal *who)
+static void auth_touch(struct app *app, const struct store_principal *who,
+		       const char *remote_addr)
 {
 	int interval = app->cfg->activity_interval;
 	int64_t now_us = (int64_t)time(NULL) * 1000000;
 
 	if (who->last_activity_us > now_us - (int64_t)interval * 1000000)
 		return;
-	if (store_touch(app->store, who->kind, who->id, interval) != STORE_OK)
+	if (store_touch(app->store, who->kind, who->id, interval, remote_addr) != STORE_OK)
 		log_msg(LOG_WARN, "touch", "could not record last activity");
 }
 
@@ -107,16 +109,22 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 		if (!token_is_wellformed(c->token, c->token_len))
 			return 401;
 		token_digests(app->keys, c->token, c->token_len, digests);
-		st = store_lookup_token(app->store, digests, &c->who);
+		st = store_lookup_token(app->store, digests, c->remote_addr, &c->who);
 		if (st == STORE_NOT_FOUND)
 			return 401;
 		if (st != STORE_OK)
 			return 503;
 		c->resolved = true;
-		auth_touch(app, &c->who);
+		auth_touch(app, &c->who, c->remote_addr);
 	}
-	if (c->who.kind == STORE_PRINCIPAL_KEY)
+	if (c->who.kind == STORE_PRINCIPAL_KEY) {
+		if (!c->who.address_allowed)
+			return 403;
+		/* a key with scopes is no administrator */
+		if (level == AUTH_ADMIN && !scope_is_admin(c->who.scopes))
+			return 403;
 		return 0;
+	}
 	if (c->who.user_missing)
 		return 403;
 	if (c->who.is_disabled)

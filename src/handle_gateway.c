@@ -5,7 +5,10 @@
  * original query, so a key in ?api_key= is found as on the Jellyfin API.
  *   204 + X-Keyfin-Key-Id, X-Keyfin-App   a valid API key
  *   401                                   none, unknown or revoked
- *   403                                   a user session: not a key
+ *   403                                   a user session, a key from an
+ *                                         address or for a path it may not
+ *                                         use (X-Original-Method and the
+ *                                         path of X-Original-URI)
  *   503                                   the database is away
  */
 #include "keyfin/handle.h"
@@ -17,16 +20,21 @@
 void handle_verify(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	const char *original = http_param(r, "HTTP_X_ORIGINAL_URI");
-	const char *query = NULL;
-	char head[STORE_TEXT_MAX * 3 + 96];
+	const char *method = http_param(r, "HTTP_X_ORIGINAL_METHOD");
+	const char *query = "";
+	char head[STORE_TEXT_MAX * 3 + 96], path[HTTP_PATH_MAX + 1];
+	size_t path_len;
 	int status;
 
 	(void)arg;
-	if (original != NULL && (query = strchr(original, '?')) != NULL)
-		query++;
-	auth_extract_query(c, r, app->cfg->legacy_authorization, query ? query : "");
+	if (uri_parse(original ? original : "/", path, sizeof(path), &path_len, &query) != URI_OK) {
+		http_respond_text(r, 400, "X-Original-URI is not a valid request target.");
+		return;
+	}
+	auth_extract_query(c, r, app->cfg->legacy_authorization, original ? query : "");
 	status = auth_require(app, c, AUTH_USER);
-	if (status == 0 && c->who.kind != STORE_PRINCIPAL_KEY)
+	if (status == 0 && (c->who.kind != STORE_PRINCIPAL_KEY ||
+			    !scope_allows(c->who.scopes, method ? method : "GET", path)))
 		status = 403;
 	if (status != 0) {
 		http_respond_empty(r, status);

@@ -35,7 +35,7 @@ json_object *reqjson_parse(const char *buf, size_t len)
 	return obj;
 }
 
-static json_object *member(json_object *obj, const char *name)
+json_object *reqjson_member(json_object *obj, const char *name)
 {
 	json_object_object_foreach(obj, key, value) {
 		if (strcasecmp(key, name) == 0)
@@ -44,9 +44,19 @@ static json_object *member(json_object *obj, const char *name)
 	return NULL;
 }
 
+bool reqjson_has(json_object *obj, const char *name)
+{
+	json_object_object_foreach(obj, key, value) {
+		(void)value;
+		if (strcasecmp(key, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 const char *reqjson_str(json_object *obj, const char *name)
 {
-	json_object *v = member(obj, name);
+	json_object *v = reqjson_member(obj, name);
 	const char *s;
 
 	if (!json_object_is_type(v, json_type_string))
@@ -60,7 +70,7 @@ const char *reqjson_str(json_object *obj, const char *name)
 
 bool reqjson_bool(json_object *obj, const char *name, bool def)
 {
-	json_object *v = member(obj, name);
+	json_object *v = reqjson_member(obj, name);
 
 	return json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : def;
 }

@@ -6,6 +6,7 @@
 
 #include "keyfin/handle.h"
 #include "keyfin/metrics.h"
+#include "keyfin/scope.h"
 
 struct route {
 	const char *method;
@@ -38,6 +39,12 @@ static const struct route routes[] = {
 	{ "POST", "/Sessions/Logout", AUTH_USER, handle_logout },
 	{ "GET", "/System/ActivityLog/Entries", AUTH_ADMIN, handle_activity },
 	{ "GET", "/keyfin/v1/verify", AUTH_ANONYMOUS, handle_verify },
+	{ "GET", "/keyfin/v1/keys", AUTH_ADMIN, handle_ext_list },
+	{ "POST", "/keyfin/v1/keys", AUTH_ADMIN, handle_ext_create },
+	{ "GET", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_get },
+	{ "PATCH", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_update },
+	{ "DELETE", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_delete },
+	{ "POST", "/keyfin/v1/keys/*/roll", AUTH_ADMIN, handle_ext_roll },
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -120,6 +127,10 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 		*route_index = (int)i;
 		auth_extract(c, r, app->cfg->legacy_authorization);
 		status = auth_require(app, c, rt->level);
+		/* a scoped key calls only what its scopes name */
+		if (status == 0 && c->resolved && c->who.kind == STORE_PRINCIPAL_KEY &&
+		    !scope_allows(c->who.scopes, r->method, r->path))
+			status = 403;
 		if (status != 0) {
 			if (status == 401 || status == 403)
 				metrics_auth_failure(status);

@@ -18,6 +18,15 @@
 	"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0), " \
 	"failed_logins, coalesce(locked_until > now(), false)"
 
+/* Columns of a key's details (see info_from_row). */
+#define KEY_INFO_COLS \
+	"k.id, k.app_name, encode(k.key_sealed, 'hex'), " \
+	"(extract(epoch from k.created_at) * 1000000)::int8, " \
+	"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), " \
+	"k.last_address, coalesce((extract(epoch from k.expires_at) * 1000000)::int8, 0), " \
+	"coalesce(array_to_string(k.scopes, chr(10)), ''), " \
+	"coalesce(array_to_string(k.allowed_ips, chr(10)), ''), k.note"
+
 /* The audit columns after the event-specific ones: actor, user id, address,
  * client ($n to $n+3). */
 #define AUDIT_INSERT \
@@ -32,6 +41,11 @@ enum stmt {
 	STMT_KEY_LIST,
 	STMT_KEY_DELETE,
 	STMT_KEY_RESEAL,
+	STMT_KEY_INSERT_EXT,
+	STMT_KEY_INFO,
+	STMT_KEY_UPDATE,
+	STMT_KEY_ROLL,
+	STMT_KEY_DELETE_ID,
 	STMT_USER_BY_NAME,
 	STMT_USER_BY_ID,
 	STMT_USER_LIST,
@@ -59,25 +73,31 @@ struct stmt_def {
 
 static const struct stmt_def stmts[STMT_COUNT] = {
 	/* Session tokens first, then API keys (Jellyfin's order); one round trip. */
-	[STMT_LOOKUP_TOKEN] = { "lookup_token", 2, true,
+	/* An expired key is no key.  $3, the caller's address, is checked
+	 * against a key's allowed_ips here, where PostgreSQL knows CIDR. */
+	[STMT_LOOKUP_TOKEN] = { "lookup_token", 3, true,
 		"SELECT 1, s.id, u.id IS NULL, coalesce(replace(u.id::text, '-', ''), ''), "
 		"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), "
 		"(extract(epoch from s.last_activity_at) * 1000000)::int8, "
-		"s.client, s.device_name, s.device_id, s.app_version "
+		"s.client, s.device_name, s.device_id, s.app_version, '', true "
 		"FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
 		"WHERE s.token_digest IN ($1, $2) "
 		"UNION ALL "
 		"SELECT 2, k.id, false, '', '', true, false, "
 		"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), "
-		"k.app_name, '', '', '' FROM api_keys k WHERE k.key_digest IN ($1, $2) "
+		"k.app_name, '', '', '', coalesce(array_to_string(k.scopes, chr(10)), ''), "
+		"k.allowed_ips IS NULL OR coalesce($3::inet <<= ANY (k.allowed_ips), false) "
+		"FROM api_keys k WHERE k.key_digest IN ($1, $2) "
+		"AND (k.expires_at IS NULL OR k.expires_at > now()) "
 		"ORDER BY 1 LIMIT 1" },
 	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
 		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
 		"AND last_activity_at < now() - $2::int * interval '1 second' RETURNING user_id) "
 		"UPDATE users SET last_activity_at = now() WHERE id = (SELECT user_id FROM s)" },
-	[STMT_TOUCH_KEY] = { "touch_key", 2, true,
-		"UPDATE api_keys SET last_activity_at = now() WHERE id = $1 AND "
-		"(last_activity_at IS NULL OR last_activity_at < now() - $2::int * interval '1 second')" },
+	[STMT_TOUCH_KEY] = { "touch_key", 3, true,
+		"UPDATE api_keys SET last_activity_at = now(), last_address = coalesce($3, '') "
+		"WHERE id = $1 AND (last_activity_at IS NULL OR "
+		"last_activity_at < now() - $2::int * interval '1 second')" },
 	[STMT_SERVER_ID] = { "server_id", 0, true,
 		"SELECT server_id FROM keyfin_server" },
 	[STMT_KEY_INSERT] = { "key_insert", 8, false,
@@ -96,6 +116,46 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"RETURNING id, app_name) "
 		AUDIT_INSERT "SELECT 'key.revoke', $4, $5::uuid, $6, $7, "
 		"'key ' || d.id || ' (' || $3 || '...) of ' || d.app_name FROM d" },
+	/* $9 expires_at (text), $10 ttl seconds, $11 scopes, $12 allowed_ips
+	 * (array literals), $13 note */
+	[STMT_KEY_INSERT_EXT] = { "key_insert_ext", 13, false,
+		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, expires_at, "
+		"scopes, allowed_ips, note) VALUES ($1, $2, $3, coalesce($9::timestamptz, "
+		"now() + $10::int * interval '1 second'), $11::text[], $12::cidr[], "
+		"coalesce($13, '')) RETURNING *), "
+		"a AS (" AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
+		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k) "
+		"SELECT " KEY_INFO_COLS " FROM k" },
+	[STMT_KEY_INFO] = { "key_info", 1, true,
+		"SELECT " KEY_INFO_COLS " FROM api_keys k WHERE ($1::int8 IS NULL OR k.id = $1) "
+		"ORDER BY k.id" },
+	/* $2.. are (change?, value) pairs: expires, scopes, ips, note */
+	[STMT_KEY_UPDATE] = { "key_update", 10, true,
+		"UPDATE api_keys k SET "
+		"expires_at = CASE WHEN $2 THEN coalesce($3::timestamptz, now() + $4::int * "
+		"interval '1 second') ELSE expires_at END, "
+		"scopes = CASE WHEN $5 THEN $6::text[] ELSE scopes END, "
+		"allowed_ips = CASE WHEN $7 THEN $8::cidr[] ELSE allowed_ips END, "
+		"note = CASE WHEN $9 THEN coalesce($10, '') ELSE note END "
+		"WHERE id = $1 RETURNING " KEY_INFO_COLS },
+	/* a new key with the old one's options; the old one lives `grace`
+	 * seconds more (or less, if it expired sooner anyway) */
+	[STMT_KEY_ROLL] = { "key_roll", 9, false,
+		"WITH prev AS (SELECT * FROM api_keys WHERE id = $1 FOR UPDATE), "
+		"old AS (UPDATE api_keys SET expires_at = least(coalesce(prev.expires_at, "
+		"'infinity'), now() + $2::int * interval '1 second') FROM prev "
+		"WHERE api_keys.id = prev.id), "
+		"k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, expires_at, scopes, "
+		"allowed_ips, note) SELECT app_name, $3, $4, expires_at, scopes, allowed_ips, note "
+		"FROM prev RETURNING *), "
+		"a AS (" AUDIT_INSERT "SELECT 'key.roll', $6, $7::uuid, $8, $9, "
+		"'key ' || prev.id || ' rolled to key ' || k.id || ' (' || $5 || '...) for ' || "
+		"k.app_name FROM prev, k) "
+		"SELECT " KEY_INFO_COLS " FROM k" },
+	[STMT_KEY_DELETE_ID] = { "key_delete_id", 5, true,
+		"WITH d AS (DELETE FROM api_keys WHERE id = $1 RETURNING id, app_name) "
+		AUDIT_INSERT "SELECT 'key.revoke', $2, $3::uuid, $4, $5, "
+		"'key ' || d.id || ' of ' || d.app_name FROM d RETURNING 1" },
 	/* only if nobody revoked or re-sealed it meanwhile */
 	[STMT_KEY_RESEAL] = { "key_reseal", 4, true,
 		"UPDATE api_keys SET key_digest = $2, key_sealed = $3 "
@@ -172,10 +232,12 @@ struct store {
 };
 
 /* One query's parameters: text unless a length is given (then binary). */
+#define PARAMS_MAX 16             /* the most any statement above takes */
+
 struct params {
-	const char *values[8];
-	int lengths[8];
-	int formats[8];
+	const char *values[PARAMS_MAX];
+	int lengths[PARAMS_MAX];
+	int formats[PARAMS_MAX];
 	int n;
 };
 
@@ -517,7 +579,7 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1])
 
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
-				     struct store_principal *out)
+				     const char *remote_addr, struct store_principal *out)
 {
 	struct params p = { .n = 0 };
 	enum store_status st;
@@ -525,6 +587,7 @@ enum store_status store_lookup_token(struct store *s,
 
 	param_bytes(&p, digests[0], TOKEN_DIGEST_LEN);
 	param_bytes(&p, digests[1], TOKEN_DIGEST_LEN);
+	param_text(&p, remote_addr);    /* NULL: unknown, allowed_ips then refuse */
 	res = store_exec(s, STMT_LOOKUP_TOKEN, &p, &st);
 	if (res == NULL)
 		return st;
@@ -544,12 +607,14 @@ enum store_status store_lookup_token(struct store *s,
 	copy_field(out->device_name, sizeof(out->device_name), res, 0, 9);
 	copy_field(out->device_id, sizeof(out->device_id), res, 0, 10);
 	copy_field(out->app_version, sizeof(out->app_version), res, 0, 11);
+	copy_field(out->scopes, sizeof(out->scopes), res, 0, 12);
+	out->address_allowed = bool_field(res, 0, 13);
 	PQclear(res);
 	return STORE_OK;
 }
 
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
-			      int64_t id, int interval)
+			      int64_t id, int interval, const char *remote_addr)
 {
 	struct params p = { .n = 0 };
 	char idbuf[24], ivbuf[16];
@@ -558,6 +623,8 @@ enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 	snprintf(ivbuf, sizeof(ivbuf), "%d", interval);
 	param_text(&p, idbuf);
 	param_text(&p, ivbuf);
+	if (kind == STORE_PRINCIPAL_KEY)
+		param_text(&p, remote_addr);
 	return store_change(s, kind == STORE_PRINCIPAL_KEY ? STMT_TOUCH_KEY
 			    : STMT_TOUCH_SESSION, &p, false);
 }
@@ -868,4 +935,138 @@ enum store_status store_key_reseal(struct store *s, int64_t id,
 	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
 	param_bytes(&p, old_digest, TOKEN_DIGEST_LEN);
 	return store_change(s, STMT_KEY_RESEAL, &p, true);
+}
+
+static void info_from_row(const PGresult *res, int row, struct store_key_info *k)
+{
+	const char *hex = PQgetvalue(res, row, 2);
+
+	k->id = int_field(res, row, 0);
+	copy_field(k->app_name, sizeof(k->app_name), res, row, 1);
+	if (sodium_hex2bin(k->sealed, sizeof(k->sealed), hex, strlen(hex), NULL,
+			   &k->sealed_len, NULL) != 0)
+		k->sealed_len = 0;
+	k->created_us = int_field(res, row, 3);
+	k->last_activity_us = int_field(res, row, 4);
+	copy_field(k->last_address, sizeof(k->last_address), res, row, 5);
+	k->expires_us = int_field(res, row, 6);
+	copy_field(k->scopes, sizeof(k->scopes), res, row, 7);
+	copy_field(k->allowed_ips, sizeof(k->allowed_ips), res, row, 8);
+	copy_field(k->note, sizeof(k->note), res, row, 9);
+}
+
+/* Run a statement returning key details; each row to `each`. */
+static enum store_status key_infos(struct store *s, enum stmt id, const struct params *p,
+				   int (*each)(const struct store_key_info *k, void *ctx), void *ctx)
+{
+	enum store_status st;
+	PGresult *res = store_exec(s, id, p, &st);
+	int rows;
+
+	if (res == NULL)
+		return st;
+	rows = PQntuples(res);
+	for (int i = 0; i < rows; i++) {
+		struct store_key_info k;
+
+		info_from_row(res, i, &k);
+		if (each(&k, ctx) != 0)
+			break;
+	}
+	PQclear(res);
+	return rows == 0 ? STORE_NOT_FOUND : STORE_OK;
+}
+
+static int copy_info(const struct store_key_info *k, void *ctx)
+{
+	*(struct store_key_info *)ctx = *k;
+	return 1;
+}
+
+static void param_options(struct params *p, const struct store_key_options *o)
+{
+	param_text(p, o->expires_at);
+	param_text(p, o->ttl);
+	param_text(p, o->scopes);
+	param_text(p, o->allowed_ips);
+	param_text(p, o->note);
+}
+
+enum store_status store_key_insert_ext(struct store *s, const char *app_name,
+				       const unsigned char digest[TOKEN_DIGEST_LEN],
+				       const unsigned char sealed[TOKEN_SEALED_LEN],
+				       const char *prefix, const struct store_actor *by,
+				       const struct store_key_options *o, struct store_key_info *out)
+{
+	struct params p = { .n = 0 };
+
+	param_text(&p, app_name);
+	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
+	param_text(&p, prefix);
+	param_actor(&p, by);
+	param_options(&p, o);
+	return key_infos(s, STMT_KEY_INSERT_EXT, &p, copy_info, out);
+}
+
+enum store_status store_key_info(struct store *s, int64_t id,
+				 int (*each)(const struct store_key_info *k, void *ctx), void *ctx)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	param_text(&p, id > 0 ? idbuf : NULL);
+	return key_infos(s, STMT_KEY_INFO, &p, each, ctx);
+}
+
+enum store_status store_key_update(struct store *s, int64_t id,
+				   const struct store_key_options *o, struct store_key_info *out)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	param_text(&p, idbuf);
+	param_text(&p, o->set_expires ? "true" : "false");
+	param_text(&p, o->expires_at);
+	param_text(&p, o->ttl);
+	param_text(&p, o->set_scopes ? "true" : "false");
+	param_text(&p, o->scopes);
+	param_text(&p, o->set_allowed_ips ? "true" : "false");
+	param_text(&p, o->allowed_ips);
+	param_text(&p, o->set_note ? "true" : "false");
+	param_text(&p, o->note);
+	return key_infos(s, STMT_KEY_UPDATE, &p, copy_info, out);
+}
+
+enum store_status store_key_roll(struct store *s, int64_t id, int grace,
+				 const unsigned char digest[TOKEN_DIGEST_LEN],
+				 const unsigned char sealed[TOKEN_SEALED_LEN],
+				 const char *prefix, const struct store_actor *by,
+				 struct store_key_info *out)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24], gracebuf[16];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	snprintf(gracebuf, sizeof(gracebuf), "%d", grace);
+	param_text(&p, idbuf);
+	param_text(&p, gracebuf);
+	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
+	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
+	param_text(&p, prefix);
+	param_actor(&p, by);
+	return key_infos(s, STMT_KEY_ROLL, &p, copy_info, out);
+}
+
+enum store_status store_key_delete_id(struct store *s, int64_t id, const struct store_actor *by)
+{
+	struct params p = { .n = 0 };
+	char idbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	param_text(&p, idbuf);
+	param_actor(&p, by);
+	return store_change(s, STMT_KEY_DELETE_ID, &p, true);
 }

@@ -29,6 +29,7 @@ struct caller {
 	size_t token_len;
 	bool token_blank;               /* whitespace only: stops the fallbacks */
 	bool resolved;                  /* `who` is filled */
+	const char *remote_addr;        /* REMOTE_ADDR, for a key's allowed_ips */
 	struct store_principal who;
 };
 

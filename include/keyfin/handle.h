@@ -17,6 +17,8 @@ handler_fn handle_authenticate, handle_users_me, handle_users_list, handle_users
 	handle_users_get, handle_users_new, handle_users_delete,
 	handle_users_policy, handle_users_password, handle_logout;
 handler_fn handle_activity, handle_verify;
+handler_fn handle_ext_list, handle_ext_create, handle_ext_get, handle_ext_update,
+	handle_ext_delete, handle_ext_roll;
 
 /* Shared by the handlers. */
 

@@ -17,6 +17,10 @@
  * json_object_put()s it. */
 json_object *reqjson_parse(const char *buf, size_t len);
 
+/* Is there a member `name` (in any case), null included? */
+bool reqjson_has(json_object *obj, const char *name);
+/* A member of any type (name in any case), or NULL when absent or null. */
+json_object *reqjson_member(json_object *obj, const char *name);
 /* A string member, or NULL when absent, not a string, or holding NUL. */
 const char *reqjson_str(json_object *obj, const char *name);
 /* A boolean member; `def` when absent or not a boolean. */

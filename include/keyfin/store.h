@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "keyfin/scope.h"
 #include "keyfin/token.h"
 
 #define STORE_ID_LEN 32         /* user ids: uuid as 32 hex, Jellyfin's "N" format */
@@ -90,6 +91,8 @@ struct store_principal {
 	char device_name[STORE_TEXT_MAX + 1];
 	char device_id[STORE_TEXT_MAX + 1];
 	char app_version[STORE_TEXT_MAX + 1];
+	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1]; /* "" = admin */
+	bool address_allowed;           /* by the key's allowed_ips */
 };
 
 struct store_key {
@@ -124,11 +127,12 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 /* `digests`: the token under each secret in force (token_digests()). */
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
-				     struct store_principal *out);
+				     const char *remote_addr, struct store_principal *out);
 
-/* Record use, unless it was recorded less than `interval` seconds ago. */
+/* Record use (and, for a key, the address), unless it was recorded less
+ * than `interval` seconds ago. */
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
-			      int64_t id, int interval);
+			      int64_t id, int interval, const char *remote_addr);
 
 /* Insert a key and its audit record in one statement; `created_us` gets
  * the key's DateCreated. */
@@ -148,6 +152,47 @@ enum store_status store_key_list(struct store *s,
 enum store_status store_key_delete(struct store *s,
 				   const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				   const char *prefix, const struct store_actor *by);
+
+/* A key's details for /keyfin/v1/keys (no digest; the box to show its
+ * first characters). */
+struct store_key_info {
+	int64_t id;
+	char app_name[STORE_APP_MAX * 4 + 1];
+	unsigned char sealed[TOKEN_SEALED_LEN];
+	size_t sealed_len;
+	int64_t created_us, last_activity_us, expires_us;       /* 0: never */
+	char last_address[64];
+	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1];  /* one a line; "" = admin */
+	char allowed_ips[SCOPE_MAX_COUNT * 50 + 1];             /* one a line; "" = anywhere */
+	char note[1001 * 4];
+};
+
+/* Options of a key, as text PostgreSQL parses (so a bad date or CIDR is
+ * STORE_INVALID): NULL leaves a value unset.  scopes and allowed_ips are
+ * array literals ("{...}").  For an update, set_* say what changes. */
+struct store_key_options {
+	const char *expires_at, *ttl, *scopes, *allowed_ips, *note;
+	bool set_expires, set_scopes, set_allowed_ips, set_note;
+};
+
+enum store_status store_key_insert_ext(struct store *s, const char *app_name,
+				       const unsigned char digest[TOKEN_DIGEST_LEN],
+				       const unsigned char sealed[TOKEN_SEALED_LEN],
+				       const char *prefix, const struct store_actor *by,
+				       const struct store_key_options *o, struct store_key_info *out);
+/* One key (`id` > 0) or all (0), in creation order; NOT_FOUND when none. */
+enum store_status store_key_info(struct store *s, int64_t id,
+				 int (*each)(const struct store_key_info *k, void *ctx), void *ctx);
+enum store_status store_key_update(struct store *s, int64_t id,
+				   const struct store_key_options *o, struct store_key_info *out);
+/* A new key (digest, box) with key `id`'s options, in one statement that
+ * also gives the old key `grace` seconds to live. */
+enum store_status store_key_roll(struct store *s, int64_t id, int grace,
+				 const unsigned char digest[TOKEN_DIGEST_LEN],
+				 const unsigned char sealed[TOKEN_SEALED_LEN],
+				 const char *prefix, const struct store_actor *by,
+				 struct store_key_info *out);
+enum store_status store_key_delete_id(struct store *s, int64_t id, const struct store_actor *by);
 
 /* Store a key's new digest and box (after a change of secret), unless it
  * was revoked or re-sealed since `old_digest` was read: NOT_FOUND then. */

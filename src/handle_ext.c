@@ -1,0 +1,385 @@
+/*
+ * /keyfin/v1/keys: what Jellyfin's key API cannot do (docs/keyfin-api.yaml).
+ * Keys with an expiry, scopes, allowed addresses and a note; the new key in
+ * the answer; details, changes, rolling with a grace period, revocation by
+ * id so that a key need not travel in a URL.  JSON in snake_case.
+ */
+#include "keyfin/handle.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyfin/apikey.h"
+#include "keyfin/log.h"
+#include "keyfin/render.h"
+#include "keyfin/text.h"
+
+#define NOTE_MAX 1000
+#define LIST_MAX SCOPE_MAX_COUNT        /* scopes or addresses per key */
+
+/* "a\nb" -> ["a","b"]; "" -> `empty` (or []). */
+static json_object *lines_to_array(const char *lines, const char *empty)
+{
+	json_object *a = json_object_new_array();
+
+	if (lines[0] == '\0' && empty != NULL)
+		json_object_array_add(a, json_object_new_string(empty));
+	while (*lines) {
+		const char *nl = strchr(lines, '\n');
+		size_t len = nl ? (size_t)(nl - lines) : strlen(lines);
+
+		json_object_array_add(a, json_object_new_string_len(lines, (int)len));
+		lines += len + (nl != NULL);
+	}
+	return a;
+}
+
+static json_object *date_or_null(int64_t us)
+{
+	char buf[RENDER_DATE_LEN + 1];
+
+	if (us <= 0)
+		return NULL;
+	render_format_date(us, buf);
+	return json_object_new_string(buf);
+}
+
+static json_object *render_info(const struct app *app, const struct store_key_info *k,
+				const char *key)
+{
+	json_object *o = json_object_new_object();
+	char token[TOKEN_HEX_LEN + 1], prefix[5] = "";
+
+	if (token_open(app->keys, k->sealed, k->sealed_len, token) >= 0)
+		token_prefix(token, prefix);
+	sodium_memzero(token, sizeof(token));
+	json_object_object_add(o, "id", json_object_new_int64(k->id));
+	json_object_object_add(o, "app", json_object_new_string(k->app_name));
+	if (key != NULL)
+		json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "prefix", json_object_new_string(prefix));
+	json_object_object_add(o, "created_at", date_or_null(k->created_us));
+	json_object_object_add(o, "last_used_at", date_or_null(k->last_activity_us));
+	json_object_object_add(o, "last_address", k->last_address[0] ?
+			       json_object_new_string(k->last_address) : NULL);
+	json_object_object_add(o, "expires_at", date_or_null(k->expires_us));
+	json_object_object_add(o, "scopes", lines_to_array(k->scopes, "admin"));
+	json_object_object_add(o, "allowed_ips", lines_to_array(k->allowed_ips, NULL));
+	json_object_object_add(o, "note", json_object_new_string(k->note));
+	return o;
+}
+
+/* A whole positive key id from the path, or 0. */
+static int64_t key_id(const char *arg)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+
+	return (end == arg || *end != '\0' || v <= 0) ? 0 : v;
+}
+
+/* A PostgreSQL array literal of the strings of JSON array `a`, into `out`;
+ * NULL (with `why`) when `a` is not an array of acceptable strings. */
+static const char *array_literal(json_object *a, bool scopes, char *out, size_t len,
+				 const char **why)
+{
+	size_t n, o = 0;
+
+	if (!json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > LIST_MAX) {
+		*why = scopes ? "scopes: an array of at most 32 strings"
+			: "allowed_ips: an array of at most 32 addresses (CIDR)";
+		return NULL;
+	}
+	out[o++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *s = json_object_is_type(e, json_type_string) ?
+			json_object_get_string(e) : NULL;
+
+		if (s == NULL || (scopes ? (*why = scope_problem(s)) != NULL
+				  : (strlen(s) > 49 || !text_is_clean(s, strlen(s))))) {
+			if (!scopes || s == NULL)
+				*why = scopes ? "scopes: strings only"
+					: "allowed_ips: addresses (CIDR) as strings";
+			return NULL;
+		}
+		if (i > 0)
+			out[o++] = ',';
+		out[o++] = '"';
+		for (; *s && o + 4 < len; s++) {
+			if (*s == '"' || *s == '\\')
+				out[o++] = '\\';
+			out[o++] = *s;
+		}
+		out[o++] = '"';
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
+}
+
+struct options_buf {
+	struct store_key_options o;
+	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN * 2 + 3) + 3];
+	char ips[LIST_MAX * 104 + 3];
+	char ttl[24];
+};
+
+/* Read expires_at/ttl, scopes, allowed_ips and note from `body` into `b`;
+ * NULL, or what is wrong. */
+static const char *read_options(json_object *body, struct options_buf *b)
+{
+	json_object *v;
+	const char *why = NULL;
+
+	memset(&b->o, 0, sizeof(b->o));
+	if (reqjson_has(body, "expires_at")) {
+		v = reqjson_member(body, "expires_at");
+		b->o.set_expires = true;
+		if (!json_object_is_type(v, json_type_null) &&
+		    (b->o.expires_at = reqjson_str(body, "expires_at")) == NULL)
+			return "expires_at: a date (ISO 8601) or null";
+	}
+	if (reqjson_has(body, "ttl")) {
+		v = reqjson_member(body, "ttl");
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0 ||
+		    json_object_get_int64(v) > 100LL * 365 * 86400 || b->o.expires_at != NULL)
+			return "ttl: whole seconds, more than 0, and not with expires_at";
+		snprintf(b->ttl, sizeof(b->ttl), "%" PRId64, json_object_get_int64(v));
+		b->o.ttl = b->ttl;
+		b->o.set_expires = true;
+	}
+	if (reqjson_has(body, "scopes")) {
+		v = reqjson_member(body, "scopes");
+		b->o.set_scopes = true;
+		if (!json_object_is_type(v, json_type_null) &&
+		    (b->o.scopes = array_literal(v, true, b->scopes, sizeof(b->scopes), &why)) == NULL)
+			return why;
+	}
+	if (reqjson_has(body, "allowed_ips")) {
+		v = reqjson_member(body, "allowed_ips");
+		b->o.set_allowed_ips = true;
+		if (!json_object_is_type(v, json_type_null) &&
+		    (b->o.allowed_ips = array_literal(v, false, b->ips, sizeof(b->ips), &why)) == NULL)
+			return why;
+	}
+	if (reqjson_has(body, "note")) {
+		v = reqjson_member(body, "note");
+		b->o.set_note = true;
+		b->o.note = reqjson_str(body, "note");
+		if (!json_object_is_type(v, json_type_null) &&
+		    (b->o.note == NULL || strlen(b->o.note) > NOTE_MAX ||
+		     !text_is_clean(b->o.note, strlen(b->o.note))))
+			return "note: text of at most 1000 bytes, or null";
+	}
+	return NULL;
+}
+
+static void ext_failure(struct req *r, enum store_status st)
+{
+	if (st == STORE_NOT_FOUND)
+		http_respond_empty(r, 404);
+	else if (st == STORE_INVALID)
+		http_respond_text(r, 400, "expires_at or allowed_ips is not valid "
+				  "(a date; addresses as CIDR).");
+	else
+		handle_store_failure(r, st);
+}
+
+struct list_ctx {
+	const struct app *app;
+	json_object *items;
+};
+
+static int add_info(const struct store_key_info *k, void *arg)
+{
+	struct list_ctx *ctx = arg;
+
+	json_object_array_add(ctx->items, render_info(ctx->app, k, NULL));
+	return 0;
+}
+
+void handle_ext_list(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	struct list_ctx ctx = { app, json_object_new_array() };
+	enum store_status st = store_key_info(app->store, 0, add_info, &ctx);
+
+	(void)c;
+	(void)arg;
+	if (st != STORE_OK && st != STORE_NOT_FOUND) {
+		json_object_put(ctx.items);
+		ext_failure(r, st);
+		return;
+	}
+	handle_send_json(r, 200, ctx.items);
+}
+
+void handle_ext_get(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	struct list_ctx ctx = { app, json_object_new_array() };
+	int64_t id = key_id(arg);
+	enum store_status st = id > 0 ? store_key_info(app->store, id, add_info, &ctx)
+		: STORE_NOT_FOUND;
+	json_object *one;
+
+	(void)c;
+	if (st != STORE_OK) {
+		json_object_put(ctx.items);
+		ext_failure(r, st);
+		return;
+	}
+	one = json_object_get(json_object_array_get_idx(ctx.items, 0));
+	json_object_put(ctx.items);
+	handle_send_json(r, 200, one);
+}
+
+/* A new key: generated, digested, sealed; its first characters for the log. */
+struct new_key {
+	char token[TOKEN_HEX_LEN + 1], prefix[5];
+	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
+};
+
+static void new_key(const struct app *app, struct new_key *k)
+{
+	token_generate(k->token);
+	token_digest(app->keys, k->token, TOKEN_HEX_LEN, k->digest);
+	token_seal(app->keys, k->token, k->sealed);
+	token_prefix(k->token, k->prefix);
+}
+
+void handle_ext_create(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	json_object *body = handle_json_body(app, r);
+	struct options_buf opts;
+	struct store_key_info info;
+	struct store_actor by;
+	struct new_key k;
+	char name[APIKEY_NAME_INPUT_MAX + 1], actor[64];
+	const char *app_name, *why;
+	enum apikey_name_check check;
+	enum store_status st;
+
+	(void)arg;
+	if (body == NULL)
+		return;
+	app_name = reqjson_str(body, "app");
+	snprintf(name, sizeof(name), "%s", app_name ? app_name : "");
+	check = app_name == NULL ? APIKEY_NAME_MISSING
+		: strlen(app_name) > APIKEY_NAME_INPUT_MAX ? APIKEY_NAME_TOO_LONG
+		: apikey_check_name(name, strlen(name));
+	why = check != APIKEY_NAME_OK ? apikey_name_problem(check) : read_options(body, &opts);
+	if (why != NULL) {
+		json_object_put(body);
+		http_respond_text(r, 400, why);
+		return;
+	}
+	new_key(app, &k);
+	auth_actor(c, r, actor, &by);
+	st = store_key_insert_ext(app->store, name, k.digest, k.sealed, k.prefix, &by,
+				  &opts.o, &info);
+	json_object_put(body);
+	if (st != STORE_OK) {
+		sodium_memzero(&k, sizeof(k));
+		ext_failure(r, st == STORE_NOT_FOUND ? STORE_ERROR : st);
+		return;
+	}
+	log_msg(LOG_INFO, "key_created", "key %s... created (id %" PRId64 ")", k.prefix, info.id);
+	handle_send_json(r, 201, render_info(app, &info, k.token));
+	sodium_memzero(&k, sizeof(k));
+}
+
+void handle_ext_update(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	int64_t id = key_id(arg);
+	json_object *body;
+	struct options_buf opts;
+	struct store_key_info info;
+	const char *why;
+	enum store_status st;
+
+	(void)c;
+	if (id == 0) {
+		http_respond_empty(r, 404);
+		return;
+	}
+	if ((body = handle_json_body(app, r)) == NULL)
+		return;
+	why = read_options(body, &opts);
+	if (why == NULL && reqjson_has(body, "app"))
+		why = "app cannot change: make a new key";
+	if (why != NULL) {
+		json_object_put(body);
+		http_respond_text(r, 400, why);
+		return;
+	}
+	st = store_key_update(app->store, id, &opts.o, &info);
+	json_object_put(body);
+	if (st != STORE_OK) {
+		ext_failure(r, st);
+		return;
+	}
+	handle_send_json(r, 200, render_info(app, &info, NULL));
+}
+
+void handle_ext_delete(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	int64_t id = key_id(arg);
+	struct store_actor by;
+	char actor[64];
+	enum store_status st;
+
+	auth_actor(c, r, actor, &by);
+	st = id > 0 ? store_key_delete_id(app->store, id, &by) : STORE_NOT_FOUND;
+	if (st != STORE_OK) {
+		ext_failure(r, st);
+		return;
+	}
+	http_respond_empty(r, 204);
+}
+
+void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const char *arg)
+{
+	int64_t id = key_id(arg);
+	int64_t grace = 0;
+	struct store_key_info info;
+	struct store_actor by;
+	struct new_key k;
+	char actor[64];
+	enum store_status st;
+
+	if (id == 0) {
+		http_respond_empty(r, 404);
+		return;
+	}
+	/* {"grace": seconds}, or no body at all for 0 */
+	if (http_read_body(r, (size_t)app->cfg->max_body) == 0 && r->body_len > 0) {
+		json_object *body = handle_json_body(app, r);
+		json_object *g;
+
+		if (body == NULL)
+			return;
+		g = reqjson_member(body, "grace");
+		if (g != NULL && (!json_object_is_type(g, json_type_int) ||
+				  (grace = json_object_get_int64(g)) < 0 || grace > 30LL * 86400)) {
+			json_object_put(body);
+			http_respond_text(r, 400, "grace: whole seconds, from 0 to 30 days");
+			return;
+		}
+		json_object_put(body);
+	}
+	new_key(app, &k);
+	auth_actor(c, r, actor, &by);
+	st = store_key_roll(app->store, id, (int)grace, k.digest, k.sealed, k.prefix, &by, &info);
+	if (st != STORE_OK) {
+		sodium_memzero(&k, sizeof(k));
+		ext_failure(r, st);
+		return;
+	}
+	log_msg(LOG_INFO, "key_rolled", "key %" PRId64 " rolled to key %s... (id %" PRId64
+		"), grace %" PRId64 " s", id, k.prefix, info.id, grace);
+	handle_send_json(r, 201, render_info(app, &info, k.token));
+	sodium_memzero(&k, sizeof(k));
+}
