@@ -6,4 +6,8 @@ ALTER TABLE api_keys
     ADD COLUMN scopes       text[],         -- NULL = {admin}; else admin, read, /path/prefix
     ADD COLUMN allowed_ips  cidr[],         -- NULL = anywhere; else only from these (403)
     ADD COLUMN note         text NOT NULL DEFAULT '' CHECK (length(note) <= 1000),
-    ADD COLUMN last_address text NOT NULL DEFAULT '';
+    ADD COLUMN last_address text NOT NULL DEFAULT '',
+    -- the first four characters, for lists; the key itself can be kept
+    -- nowhere at all (KEYFIN_HASH_ONLY: key_sealed NULL)
+    ADD COLUMN key_prefix   text NOT NULL DEFAULT '',
+    ALTER COLUMN key_sealed DROP NOT NULL;

@@ -48,7 +48,7 @@ const char *apikey_name_problem(enum apikey_name_check check)
 }
 
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
-				const char *name, const struct store_actor *by,
+				const char *name, const struct store_actor *by, bool hash_only,
 				char token_out[TOKEN_HEX_LEN + 1], int64_t *created_us)
 {
 	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
@@ -59,7 +59,7 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 	token_digest(keys, token, TOKEN_HEX_LEN, digest);
 	token_seal(keys, token, sealed);
 	token_prefix(token, prefix);
-	st = store_key_insert(s, name, digest, sealed, prefix, by, created_us);
+	st = store_key_insert(s, name, digest, hash_only ? NULL : sealed, prefix, by, created_us);
 	if (st == STORE_OK) {
 		memcpy(token_out, token, sizeof(token));
 		log_msg(LOG_INFO, "key_created", "key %s... created", prefix);
@@ -103,7 +103,7 @@ static int reseal_one(const struct store_key *key, void *arg)
 	int opened = token_open(ctx->keys, key->sealed, key->sealed_len, token);
 	enum store_status st;
 
-	if (opened < 0) {
+	if (opened < 0) {       /* hash-only, or sealed under a secret gone */
 		ctx->unopenable++;
 		return 0;
 	}

@@ -55,6 +55,12 @@ static const struct config_entry config_table[] = {
 	    "debug, info, warn or error"),
 	INT(backlog, "KEYFIN_BACKLOG", "1024", 16, 65535,
 	    "listen backlog of the FastCGI socket"),
+	BOOL(hash_only, "KEYFIN_HASH_ONLY", "off",
+	     "keep no recoverable copy of new keys, only their digest: GET /Auth/Keys then "
+	     "shows a key's first characters (breaks clients that find their key by listing)"),
+	INT(revoke_unused_days, "KEYFIN_REVOKE_UNUSED_DAYS", "0", 0, 36500,
+	    "revoke keys not used for this many days (0: never); checked when a worker starts "
+	    "and every 10 minutes, by one instance at a time"),
 	STR(run_as, "KEYFIN_USER", "",
 	    "when started as root, `serve` switches to this user once its socket is open "
 	    "and the secret read"),

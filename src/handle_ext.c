@@ -46,20 +46,15 @@ static json_object *date_or_null(int64_t us)
 	return json_object_new_string(buf);
 }
 
-static json_object *render_info(const struct app *app, const struct store_key_info *k,
-				const char *key)
+static json_object *render_info(const struct store_key_info *k, const char *key)
 {
 	json_object *o = json_object_new_object();
-	char token[TOKEN_HEX_LEN + 1], prefix[5] = "";
 
-	if (token_open(app->keys, k->sealed, k->sealed_len, token) >= 0)
-		token_prefix(token, prefix);
-	sodium_memzero(token, sizeof(token));
 	json_object_object_add(o, "id", json_object_new_int64(k->id));
 	json_object_object_add(o, "app", json_object_new_string(k->app_name));
 	if (key != NULL)
 		json_object_object_add(o, "key", json_object_new_string(key));
-	json_object_object_add(o, "prefix", json_object_new_string(prefix));
+	json_object_object_add(o, "prefix", json_object_new_string(k->prefix));
 	json_object_object_add(o, "created_at", date_or_null(k->created_us));
 	json_object_object_add(o, "last_used_at", date_or_null(k->last_activity_us));
 	json_object_object_add(o, "last_address", k->last_address[0] ?
@@ -190,7 +185,6 @@ static void ext_failure(struct req *r, enum store_status st)
 }
 
 struct list_ctx {
-	const struct app *app;
 	json_object *items;
 };
 
@@ -198,13 +192,13 @@ static int add_info(const struct store_key_info *k, void *arg)
 {
 	struct list_ctx *ctx = arg;
 
-	json_object_array_add(ctx->items, render_info(ctx->app, k, NULL));
+	json_object_array_add(ctx->items, render_info(k, NULL));
 	return 0;
 }
 
 void handle_ext_list(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	struct list_ctx ctx = { app, json_object_new_array() };
+	struct list_ctx ctx = { json_object_new_array() };
 	enum store_status st = store_key_info(app->store, 0, add_info, &ctx);
 
 	(void)c;
@@ -219,7 +213,7 @@ void handle_ext_list(struct app *app, struct req *r, struct caller *c, const cha
 
 void handle_ext_get(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	struct list_ctx ctx = { app, json_object_new_array() };
+	struct list_ctx ctx = { json_object_new_array() };
 	int64_t id = key_id(arg);
 	enum store_status st = id > 0 ? store_key_info(app->store, id, add_info, &ctx)
 		: STORE_NOT_FOUND;
@@ -278,8 +272,8 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 	}
 	new_key(app, &k);
 	auth_actor(c, r, actor, &by);
-	st = store_key_insert_ext(app->store, name, k.digest, k.sealed, k.prefix, &by,
-				  &opts.o, &info);
+	st = store_key_insert_ext(app->store, name, k.digest,
+				  app->cfg->hash_only ? NULL : k.sealed, k.prefix, &by, &opts.o, &info);
 	json_object_put(body);
 	if (st != STORE_OK) {
 		sodium_memzero(&k, sizeof(k));
@@ -287,7 +281,7 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 		return;
 	}
 	log_msg(LOG_INFO, "key_created", "key %s... created (id %" PRId64 ")", k.prefix, info.id);
-	handle_send_json(r, 201, render_info(app, &info, k.token));
+	handle_send_json(r, 201, render_info(&info, k.token));
 	sodium_memzero(&k, sizeof(k));
 }
 
@@ -321,7 +315,7 @@ void handle_ext_update(struct app *app, struct req *r, struct caller *c, const c
 		ext_failure(r, st);
 		return;
 	}
-	handle_send_json(r, 200, render_info(app, &info, NULL));
+	handle_send_json(r, 200, render_info(&info, NULL));
 }
 
 void handle_ext_delete(struct app *app, struct req *r, struct caller *c, const char *arg)
@@ -372,7 +366,8 @@ void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const cha
 	}
 	new_key(app, &k);
 	auth_actor(c, r, actor, &by);
-	st = store_key_roll(app->store, id, (int)grace, k.digest, k.sealed, k.prefix, &by, &info);
+	st = store_key_roll(app->store, id, (int)grace, k.digest,
+			    app->cfg->hash_only ? NULL : k.sealed, k.prefix, &by, &info);
 	if (st != STORE_OK) {
 		sodium_memzero(&k, sizeof(k));
 		ext_failure(r, st);
@@ -380,6 +375,6 @@ void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const cha
 	}
 	log_msg(LOG_INFO, "key_rolled", "key %" PRId64 " rolled to key %s... (id %" PRId64
 		"), grace %" PRId64 " s", id, k.prefix, info.id, grace);
-	handle_send_json(r, 201, render_info(app, &info, k.token));
+	handle_send_json(r, 201, render_info(&info, k.token));
 	sodium_memzero(&k, sizeof(k));
 }

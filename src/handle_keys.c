@@ -39,7 +39,10 @@ static int list_one(const struct store_key *key, void *arg)
 	char token[TOKEN_HEX_LEN + 1];
 	bool camel = ctx->camel;
 
-	if (token_open(ctx->app->keys, key->sealed, key->sealed_len, token) < 0) {
+	if (key->sealed_len == 0) {
+		/* hash-only: the first characters are all there is */
+		snprintf(token, sizeof(token), "%s", key->prefix);
+	} else if (token_open(ctx->app->keys, key->sealed, key->sealed_len, token) < 0) {
 		/* sealed under another secret: show that it exists, not a key */
 		log_msg(LOG_WARN, "key_unsealable", "key id %lld cannot be opened with "
 			"this server secret", (long long)key->id);
@@ -106,7 +109,8 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 		return;
 	}
 	auth_actor(c, r, actor_name, &by);
-	st = apikey_create(app->keys, app->store, name, &by, token, &created_us);
+	st = apikey_create(app->keys, app->store, name, &by, app->cfg->hash_only, token,
+			   &created_us);
 	if (st != STORE_OK) {
 		sodium_memzero(token, sizeof(token));
 		handle_store_failure(r, st);

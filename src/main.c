@@ -116,6 +116,23 @@ static int run_migrate(struct store *s)
 	return 0;
 }
 
+#define SWEEP_INTERVAL 600     /* seconds between two sweeps of unused keys */
+
+/* KEYFIN_REVOKE_UNUSED_DAYS: now and then, revoke keys unused that long. */
+static void sweep_unused(struct app *app)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	int revoked = 0;
+
+	if (cfg.revoke_unused_days == 0 || (last != 0 && now - last < SWEEP_INTERVAL))
+		return;
+	last = now;
+	if (store_key_sweep(app->store, cfg.revoke_unused_days, &revoked) == STORE_OK && revoked > 0)
+		log_msg(LOG_INFO, "key_revoked", "%d key(s) unused for %d days revoked", revoked,
+			cfg.revoke_unused_days);
+}
+
 /* One request, from accept to log line. */
 static void serve_request(struct app *app, FCGX_Request *fr)
 {
@@ -167,7 +184,10 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		return 1;
 	(void)store_ready(app->store);  /* early, but a database that is down is fine */
 	for (;;) {
-		int fd = pool_accept(listen_fd, stop);
+		int fd;
+
+		sweep_unused(app);
+		fd = pool_accept(listen_fd, stop);
 
 		if (fd == -2)
 			break;
@@ -244,7 +264,9 @@ static int print_key(const struct store_key *key, void *ctx)
 	char token[TOKEN_HEX_LEN + 1], created[RENDER_DATE_LEN + 1], used[RENDER_DATE_LEN + 1];
 
 	(void)ctx;
-	if (token_open(&keys, key->sealed, key->sealed_len, token) < 0)
+	if (key->sealed_len == 0)
+		snprintf(token, sizeof(token), "%s... (hash-only)", key->prefix);
+	else if (token_open(&keys, key->sealed, key->sealed_len, token) < 0)
 		strcpy(token, "(sealed under another secret)");
 	render_format_date(key->created_us, created);
 	render_format_date(key->last_activity_us, used);
@@ -271,7 +293,7 @@ static int cmd_key(int argc, char **argv, struct store *s)
 		}
 		int64_t created;
 
-		if (apikey_create(&keys, s, name, &cli_actor, token, &created) != STORE_OK)
+		if (apikey_create(&keys, s, name, &cli_actor, cfg.hash_only, token, &created) != STORE_OK)
 			return 1;
 		printf("%s\n", token);
 		sodium_memzero(token, sizeof(token));
@@ -427,8 +449,9 @@ static int cmd_rotate(struct store *s)
 		fprintf(stderr, "keyfin: could not record the rotation in the audit trail\n");
 	fprintf(stderr, "keyfin: %s", target);
 	if (unopenable > 0)
-		fprintf(stderr, "; %d keys were sealed under a secret no longer given and "
-			"cannot be used or listed", unopenable);
+		fprintf(stderr, "; %d keys could not be re-sealed (hash-only keys keep "
+			"working only while their old secret is given; others were sealed "
+			"under a secret no longer given)", unopenable);
 	fprintf(stderr, "\n");
 	return 0;
 }

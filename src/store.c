@@ -25,7 +25,7 @@
 	"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), " \
 	"k.last_address, coalesce((extract(epoch from k.expires_at) * 1000000)::int8, 0), " \
 	"coalesce(array_to_string(k.scopes, chr(10)), ''), " \
-	"coalesce(array_to_string(k.allowed_ips, chr(10)), ''), k.note"
+	"coalesce(array_to_string(k.allowed_ips, chr(10)), ''), k.note, k.key_prefix"
 
 /* The audit columns after the event-specific ones: actor, user id, address,
  * client ($n to $n+3). */
@@ -46,6 +46,7 @@ enum stmt {
 	STMT_KEY_UPDATE,
 	STMT_KEY_ROLL,
 	STMT_KEY_DELETE_ID,
+	STMT_KEY_SWEEP,
 	STMT_USER_BY_NAME,
 	STMT_USER_BY_ID,
 	STMT_USER_LIST,
@@ -101,8 +102,8 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 	[STMT_SERVER_ID] = { "server_id", 0, true,
 		"SELECT server_id FROM keyfin_server" },
 	[STMT_KEY_INSERT] = { "key_insert", 8, false,
-		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed) "
-		"VALUES ($1, $2, $3) RETURNING id, created_at), "
+		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, key_prefix) "
+		"VALUES ($1, $2, $3, $4) RETURNING id, created_at), "
 		"a AS (" AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
 		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k) "
 		"SELECT id, (extract(epoch from created_at) * 1000000)::int8 FROM k" },
@@ -110,7 +111,7 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"SELECT id, app_name, encode(key_sealed, 'hex'), "
 		"(extract(epoch from created_at) * 1000000)::int8, "
 		"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0), "
-		"encode(key_digest, 'hex') FROM api_keys ORDER BY id" },
+		"encode(key_digest, 'hex'), key_prefix FROM api_keys ORDER BY id" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
 		"RETURNING id, app_name) "
@@ -119,8 +120,8 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 	/* $9 expires_at (text), $10 ttl seconds, $11 scopes, $12 allowed_ips
 	 * (array literals), $13 note */
 	[STMT_KEY_INSERT_EXT] = { "key_insert_ext", 13, false,
-		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, expires_at, "
-		"scopes, allowed_ips, note) VALUES ($1, $2, $3, coalesce($9::timestamptz, "
+		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, key_prefix, "
+		"expires_at, scopes, allowed_ips, note) VALUES ($1, $2, $3, $4, coalesce($9::timestamptz, "
 		"now() + $10::int * interval '1 second'), $11::text[], $12::cidr[], "
 		"coalesce($13, '')) RETURNING *), "
 		"a AS (" AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
@@ -145,8 +146,9 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"old AS (UPDATE api_keys SET expires_at = least(coalesce(prev.expires_at, "
 		"'infinity'), now() + $2::int * interval '1 second') FROM prev "
 		"WHERE api_keys.id = prev.id), "
-		"k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, expires_at, scopes, "
-		"allowed_ips, note) SELECT app_name, $3, $4, expires_at, scopes, allowed_ips, note "
+		"k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, key_prefix, expires_at, "
+		"scopes, allowed_ips, note) SELECT app_name, $3, $4, $5, expires_at, scopes, "
+		"allowed_ips, note "
 		"FROM prev RETURNING *), "
 		"a AS (" AUDIT_INSERT "SELECT 'key.roll', $6, $7::uuid, $8, $9, "
 		"'key ' || prev.id || ' rolled to key ' || k.id || ' (' || $5 || '...) for ' || "
@@ -156,6 +158,15 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"WITH d AS (DELETE FROM api_keys WHERE id = $1 RETURNING id, app_name) "
 		AUDIT_INSERT "SELECT 'key.revoke', $2, $3::uuid, $4, $5, "
 		"'key ' || d.id || ' of ' || d.app_name FROM d RETURNING 1" },
+	/* one instance at a time (the others skip: the lock is taken) */
+	[STMT_KEY_SWEEP] = { "key_sweep", 1, false,
+		"WITH l AS (SELECT pg_try_advisory_xact_lock(7305310614) AS got), "
+		"d AS (DELETE FROM api_keys WHERE (SELECT got FROM l) AND "
+		"coalesce(last_activity_at, created_at) < now() - $1::int * interval '1 day' "
+		"RETURNING id, app_name, key_prefix) "
+		AUDIT_INSERT "SELECT 'key.revoke', 'keyfin', NULL, '', 'unused keys', "
+		"'key ' || id || ' (' || key_prefix || '...) of ' || app_name || ', unused for ' "
+		"|| $1 || ' days' FROM d" },
 	/* only if nobody revoked or re-sealed it meanwhile */
 	[STMT_KEY_RESEAL] = { "key_reseal", 4, true,
 		"UPDATE api_keys SET key_digest = $2, key_sealed = $3 "
@@ -687,6 +698,7 @@ enum store_status store_key_list(struct store *s,
 		if (sodium_hex2bin(key.digest, sizeof(key.digest), hex, strlen(hex), NULL,
 				   NULL, NULL) != 0)
 			memset(key.digest, 0, sizeof(key.digest));
+		copy_field(key.prefix, sizeof(key.prefix), res, i, 6);
 		if (each(&key, ctx) != 0)
 			break;
 	}
@@ -953,6 +965,7 @@ static void info_from_row(const PGresult *res, int row, struct store_key_info *k
 	copy_field(k->scopes, sizeof(k->scopes), res, row, 7);
 	copy_field(k->allowed_ips, sizeof(k->allowed_ips), res, row, 8);
 	copy_field(k->note, sizeof(k->note), res, row, 9);
+	copy_field(k->prefix, sizeof(k->prefix), res, row, 10);
 }
 
 /* Run a statement returning key details; each row to `each`. */
@@ -1069,4 +1082,22 @@ enum store_status store_key_delete_id(struct store *s, int64_t id, const struct 
 	param_text(&p, idbuf);
 	param_actor(&p, by);
 	return store_change(s, STMT_KEY_DELETE_ID, &p, true);
+}
+
+enum store_status store_key_sweep(struct store *s, int days, int *revoked)
+{
+	struct params p = { .n = 0 };
+	char daysbuf[16];
+	enum store_status st;
+	PGresult *res;
+
+	snprintf(daysbuf, sizeof(daysbuf), "%d", days);
+	param_text(&p, daysbuf);
+	*revoked = 0;
+	res = store_exec(s, STMT_KEY_SWEEP, &p, &st);
+	if (res == NULL)
+		return st;
+	*revoked = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return STORE_OK;
 }

@@ -25,8 +25,9 @@ const char *apikey_name_problem(enum apikey_name_check check);
 
 /* Make a key for the (checked) `name`; the key is written to `token_out`
  * (which the caller wipes when done) only once it is stored. */
+/* `hash_only`: keep no box, only the digest (KEYFIN_HASH_ONLY). */
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
-				const char *name, const struct store_actor *by,
+				const char *name, const struct store_actor *by, bool hash_only,
 				char token_out[TOKEN_HEX_LEN + 1], int64_t *created_us);
 
 /* Revoke `key`; a key that does not exist is already revoked (STORE_OK). */
@@ -34,8 +35,9 @@ enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
 				const char *key, const struct store_actor *by);
 
 /* After a change of secret: give every stored key the current secret's
- * digest and box.  Keys already under it are left alone; keys no secret in
- * force can open are counted in `unopenable` and left alone too. */
+ * digest and box.  Keys already under it are left alone; keys that cannot
+ * be opened (hash-only ones, which have no box, or boxes of a secret no
+ * longer given) are counted in `unopenable` and left alone too. */
 enum store_status apikey_reseal_all(const struct token_keys *keys, struct store *s,
 				    int *resealed, int *unopenable);
 

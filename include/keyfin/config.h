@@ -28,6 +28,8 @@ struct config {
 	int login_attempts;
 	int lockout_seconds;
 	const char *run_as;
+	bool hash_only;
+	int revoke_unused_days;
 };
 
 /*

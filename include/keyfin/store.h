@@ -99,8 +99,9 @@ struct store_key {
 	int64_t id;
 	char app_name[STORE_APP_MAX * 4 + 1];  /* 64 characters of UTF-8 */
 	unsigned char sealed[TOKEN_SEALED_LEN];
-	size_t sealed_len;
+	size_t sealed_len;                      /* 0: hash-only, no box */
 	unsigned char digest[TOKEN_DIGEST_LEN];
+	char prefix[5];
 	int64_t created_us, last_activity_us;
 };
 
@@ -135,7 +136,8 @@ enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval, const char *remote_addr);
 
 /* Insert a key and its audit record in one statement; `created_us` gets
- * the key's DateCreated. */
+ * the key's DateCreated.  `sealed` NULL keeps no copy of the key at all
+ * (hash-only); so for the other functions taking a box. */
 enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
 				   const unsigned char sealed[TOKEN_SEALED_LEN],
@@ -161,6 +163,7 @@ struct store_key_info {
 	unsigned char sealed[TOKEN_SEALED_LEN];
 	size_t sealed_len;
 	int64_t created_us, last_activity_us, expires_us;       /* 0: never */
+	char prefix[5];
 	char last_address[64];
 	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1];  /* one a line; "" = admin */
 	char allowed_ips[SCOPE_MAX_COUNT * 50 + 1];             /* one a line; "" = anywhere */
@@ -193,6 +196,8 @@ enum store_status store_key_roll(struct store *s, int64_t id, int grace,
 				 const char *prefix, const struct store_actor *by,
 				 struct store_key_info *out);
 enum store_status store_key_delete_id(struct store *s, int64_t id, const struct store_actor *by);
+/* Revoke (and record) every key unused for `days` days. */
+enum store_status store_key_sweep(struct store *s, int days, int *revoked);
 
 /* Store a key's new digest and box (after a change of secret), unless it
  * was revoked or re-sealed since `old_digest` was read: NOT_FOUND then. */

@@ -5,8 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, execFile } from 'node:child_process';
 import {
   useStack, logsCleanTest, unique, HEX32, assertNoContent, assertForbidden, assertNoCredentials,
+  pollUntil, freePort, ROOT,
 } from './harness.mjs';
 
 const S = useStack('extensions');
@@ -137,6 +141,45 @@ test('bad options are a 400 that says what is wrong, and store nothing', async (
   const u = await S.createUser();
   const { token } = await S.loginToken(u.name, u.password);
   assertForbidden(await S.req('GET', '/keyfin/v1/keys', { token }), 'non-admin');
+});
+
+test('KEYFIN_REVOKE_UNUSED_DAYS: a key unused that long is revoked, a used one is kept', async () => {
+  const stale = await make({ app: unique('stale') });
+  const fresh = await make({ app: unique('fresh') });
+  assert.equal((await call('GET', '/System/Info', fresh.key)).status, 200);
+  const url = await S.databaseUrl();
+  const aged = await new Promise((resolve) => execFile('psql', [url, '-X', '-q', '-c',
+    `UPDATE api_keys SET created_at = now() - interval '100 days', last_activity_at = NULL WHERE id = ${stale.id}`],
+  (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stderr })));
+  assert.equal(aged.code, 0, aged.stderr);
+  // an instance with the setting sweeps when its workers start
+  const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
+    env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: url, KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'),
+      KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`, KEYFIN_WORKERS: '1', KEYFIN_REVOKE_UNUSED_DAYS: '30' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  try {
+    // (asked by id: using the key itself would make it fresh)
+    assert.ok(await pollUntil(async () => (await ext('GET', `/${stale.id}`)).status === 404,
+      { attempts: 50, intervalMs: 200 }), `the stale key was revoked:\n${log}`);
+    assertNoCredentials(await call('GET', '/System/Info', stale.key), 'the revoked stale key');
+    assert.equal((await call('GET', '/System/Info', fresh.key)).status, 200, 'the used key stays');
+    const entries = await S.req('GET', '/System/ActivityLog/Entries?limit=20', { token: await S.adminToken() });
+    assert.ok(entries.json.Items.some((e) => e.Type === 'key.revoke' && e.Name.includes('unused for 30 days')));
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
+test('docs/keyfin-api.yaml documents every /keyfin/v1 route', () => {
+  const routes = fs.readFileSync(path.join(ROOT, 'src', 'route.c'), 'utf8')
+    .match(/"\/keyfin\/v1\/[^"]*"/g).map((p) => JSON.parse(p).replace(/\*/g, '{id}'));
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'keyfin-api.yaml'), 'utf8');
+  for (const route of new Set(routes)) assert.ok(doc.includes(`  ${route}:`), `${route} in the OpenAPI file`);
 });
 
 logsCleanTest(test, S);

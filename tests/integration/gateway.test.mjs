@@ -94,6 +94,24 @@ test('the verify endpoint itself: 204 with the key id and app, 401 without', asy
   assert.equal(viaOriginal.status, 204, 'the key in the original query');
 });
 
+test('a scoped key passes the gate only for its paths and methods', async () => {
+  const r = await S.req('POST', '/keyfin/v1/keys', {
+    token: await S.adminToken(), body: { app: unique('scoped-gate'), scopes: ['/protected/allowed'] },
+  });
+  assert.equal(r.status, 201, r.body);
+  const key = r.json.key;
+  S.remember(key);
+  const h = { headers: { 'X-Emby-Token': key } };
+  assert.equal((await T.req('GET', '/protected/allowed/x', h)).status, 200);
+  assert.equal((await T.req('GET', '/protected/other', h)).status, 403);
+  const read = await S.req('POST', '/keyfin/v1/keys', {
+    token: await S.adminToken(), body: { app: unique('read-gate'), scopes: ['read'] },
+  });
+  S.remember(read.json.key);
+  assert.equal((await T.req('GET', '/protected/x', { headers: { 'X-Emby-Token': read.json.key } })).status, 200);
+  assert.equal((await T.req('POST', '/protected/x', { headers: { 'X-Emby-Token': read.json.key } })).status, 403);
+});
+
 test('[gateway] logs hold no key, token or password', async () => {
   await T.stop();
   T.assertLogsClean();
