@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   useStack, logsCleanTest, unique, HEX32, assertNoContent, assertForbidden, assertNoCredentials,
-  pollUntil, freePort, ROOT,
+  pollUntil, freePort, ROOT, psql,
 } from './harness.mjs';
 
 const S = useStack('extensions');
@@ -148,9 +148,8 @@ test('KEYFIN_REVOKE_UNUSED_DAYS: a key unused that long is revoked, a used one i
   const fresh = await make({ app: unique('fresh') });
   assert.equal((await call('GET', '/System/Info', fresh.key)).status, 200);
   const url = await S.databaseUrl();
-  const aged = await new Promise((resolve) => execFile('psql', [url, '-X', '-q', '-c',
-    `UPDATE api_keys SET created_at = now() - interval '100 days', last_activity_at = NULL WHERE id = ${stale.id}`],
-  (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stderr })));
+  const aged = await psql(url,
+    `UPDATE api_keys SET created_at = now() - interval '100 days', last_activity_at = NULL WHERE id = ${stale.id}`);
   assert.equal(aged.code, 0, aged.stderr);
   // an instance with the setting sweeps when its workers start
   const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {

@@ -435,6 +435,15 @@ export class Stack {
   }
 }
 
+// Run one SQL statement with psql (unaligned, tuples only, stop on error).
+export function psql(url, sql) {
+  return new Promise((resolve) => {
+    execFile('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      { timeout: 30_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
 // ---- assertions shared by the files ----------------------------------------
 
 export function assertNoCredentials(r, what = '') {

@@ -3,17 +3,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { useStack, logsCleanTest, unique, HEX32, assertNoContent, assertNoCredentials } from './harness.mjs';
+import {
+  useStack, logsCleanTest, unique, HEX32, assertNoContent, assertNoCredentials, psql,
+} from './harness.mjs';
 
 const S = useStack('hashonly', { KEYFIN_HASH_ONLY: 'on' });
 
-function psql(url, sql) {
-  return new Promise((resolve) => {
-    execFile('psql', [url, '-X', '-q', '-A', '-t', '-c', sql], { timeout: 30_000 },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
-  });
-}
 
 test('a hash-only key is shown once, listed by its first characters, and works', async () => {
   const admin = await S.adminToken();

@@ -17,10 +17,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   useStack, logsCleanTest, unique, randomHex, pollUntil, ROOT,
-  assertNoContent, assertNoCredentials,
+  assertNoContent, assertNoCredentials, psql,
 } from './harness.mjs';
 
 const S = useStack('hostile');
@@ -71,12 +71,6 @@ const req = (m, p, headers = '', body = '') => {
   return Buffer.from(`${line(m, p)}${H}${headers}${cl}\r\n${body}`, 'latin1');
 };
 
-function psql(url, sql) {
-  return new Promise((resolve) => {
-    execFile('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
-  });
-}
 
 // What must not change: every key (value, name, creation date), every user
 // (id, name, policy flags), and the row counts of those tables.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, execFile } from 'node:child_process';
 import {
-  useStack, logsCleanTest, unique, pollUntil, freePort, randomHex, ROOT, HEX32,
+  useStack, logsCleanTest, unique, pollUntil, freePort, randomHex, ROOT, HEX32, psql,
 } from './harness.mjs';
 import { request, openRequest, cgiParams } from './fcgi.mjs';
 
@@ -80,12 +80,6 @@ function socketCount(pid) {
   return n;
 }
 
-function psql(url, sql) {
-  return new Promise((resolve) => {
-    execFile('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
-  });
-}
 
 function runBin(args, env) {
   return new Promise((resolve) => {

@@ -2,20 +2,12 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import {
-  unique, randomHex, assertNoCredentials, assertForbidden,
+  unique, randomHex, assertNoCredentials, assertForbidden, psql,
 } from '../harness.mjs';
 
 const KEY_IN_TEXT = /\b[0-9a-f]{32}\b/g;
 
-function psql(url, sql) {
-  return new Promise((resolve) => {
-    execFile('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      { timeout: 30_000, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
-  });
-}
 
 export default function cliSuite(S) {
   describe('CLI', () => {
