@@ -214,6 +214,17 @@ static bool device_fields_ok(const struct caller *c)
 	return true;
 }
 
+/* The password was right: store it again under today's settings. */
+static void upgrade_hash(struct app *app, const struct store_user *user, const char *pw)
+{
+	char hash[STORE_HASH_MAX + 1];
+
+	if (account_hash(pw, hash) == 0 &&
+	    store_user_set_password(app->store, user->id, hash) == STORE_OK)
+		log_msg(LOG_INFO, "password_rehash", "password hash of %s upgraded", user->name);
+	sodium_memzero(hash, sizeof(hash));
+}
+
 /* Login events: the caller is not resolved yet, the name is the one tried. */
 static void audit_login(struct app *app, const struct caller *c, const struct req *r,
 			const char *event, const char *severity, const char *name)
@@ -299,6 +310,8 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 	ok = st == STORE_OK && !user.locked && account_verify(&user, pw);
 	if (st != STORE_OK)
 		(void)account_verify(NULL, pw);         /* as long as for a real user */
+	if (ok && account_needs_rehash(&user))
+		upgrade_hash(app, &user, pw);
 	json_object_put(body);      /* holds the password: done with it */
 	if (!ok) {
 		login_refused(app, c, r, st == STORE_OK ? &user : NULL, name);

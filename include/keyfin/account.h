@@ -22,6 +22,9 @@ const char *account_name_problem(const char *name);
 int account_hash(const char *password, char out[STORE_HASH_MAX + 1])
 	__attribute__((warn_unused_result));
 
+/* Was the user's hash made with other settings than account_hash()'s? */
+bool account_needs_rehash(const struct store_user *user);
+
 /* Does `password` open `user` (NULL: no such user, always false)? */
 bool account_verify(const struct store_user *user, const char *password);
 
