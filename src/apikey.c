@@ -1,5 +1,6 @@
 #include "keyfin/apikey.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "keyfin/log.h"
@@ -88,47 +89,81 @@ enum store_status apikey_revoke(const struct token_keys *keys, struct store *s,
 	return st;
 }
 
+/* A key to re-seal, worked out while the list is read (the connection is
+ * busy then) and stored after. */
+struct reseal {
+	int64_t id;
+	unsigned char old_digest[TOKEN_DIGEST_LEN], digest[TOKEN_DIGEST_LEN];
+	unsigned char sealed[TOKEN_SEALED_LEN];
+};
+
 struct reseal_ctx {
 	const struct token_keys *keys;
-	struct store *store;
-	int resealed, unopenable;
-	enum store_status st;
+	struct reseal *todo;
+	size_t count, cap;
+	int unopenable;
+	bool out_of_memory;
 };
 
 static int reseal_one(const struct store_key *key, void *arg)
 {
 	struct reseal_ctx *ctx = arg;
-	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
 	char token[TOKEN_HEX_LEN + 1];
 	int opened = token_open(ctx->keys, key->sealed, key->sealed_len, token);
-	enum store_status st;
+	struct reseal *r;
 
 	if (opened < 0) {       /* hash-only, or sealed under a secret gone */
 		ctx->unopenable++;
 		return 0;
 	}
-	token_digest(ctx->keys, token, TOKEN_HEX_LEN, digest);
-	if (opened == 0 && sodium_memcmp(digest, key->digest, sizeof(digest)) == 0) {
+	if (ctx->count == ctx->cap) {
+		size_t cap = ctx->cap ? ctx->cap * 2 : 64;
+		struct reseal *grown = realloc(ctx->todo, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			sodium_memzero(token, sizeof(token));
+			ctx->out_of_memory = true;
+			return 1;
+		}
+		ctx->todo = grown;
+		ctx->cap = cap;
+	}
+	r = &ctx->todo[ctx->count];
+	token_digest(ctx->keys, token, TOKEN_HEX_LEN, r->digest);
+	if (opened == 0 && sodium_memcmp(r->digest, key->digest, sizeof(r->digest)) == 0) {
 		sodium_memzero(token, sizeof(token));
 		return 0;       /* already under the current secret */
 	}
-	token_seal(ctx->keys, token, sealed);
+	r->id = key->id;
+	memcpy(r->old_digest, key->digest, sizeof(r->old_digest));
+	token_seal(ctx->keys, token, r->sealed);
 	sodium_memzero(token, sizeof(token));
-	st = store_key_reseal(ctx->store, key->id, key->digest, digest, sealed);
-	if (st == STORE_OK)
-		ctx->resealed++;
-	else if (st != STORE_NOT_FOUND)         /* revoked meanwhile: nothing to do */
-		ctx->st = st;
-	return ctx->st != STORE_OK;
+	ctx->count++;
+	return 0;
 }
 
 enum store_status apikey_reseal_all(const struct token_keys *keys, struct store *s,
 				    int *resealed, int *unopenable)
 {
-	struct reseal_ctx ctx = { keys, s, 0, 0, STORE_OK };
+	struct reseal_ctx ctx = { keys, NULL, 0, 0, 0, false };
 	enum store_status st = store_key_list(s, reseal_one, &ctx);
 
-	*resealed = ctx.resealed;
+	*resealed = 0;
+	if (st == STORE_OK && ctx.out_of_memory)
+		st = STORE_ERROR;
+	for (size_t i = 0; st == STORE_OK && i < ctx.count; i++) {
+		const struct reseal *r = &ctx.todo[i];
+		enum store_status one = store_key_reseal(s, r->id, r->old_digest, r->digest,
+							 r->sealed);
+
+		if (one == STORE_OK)
+			(*resealed)++;
+		else if (one != STORE_NOT_FOUND)        /* revoked meanwhile: nothing to do */
+			st = one;
+	}
 	*unopenable = ctx.unopenable;
-	return st != STORE_OK ? st : ctx.st;
+	if (ctx.todo != NULL)
+		sodium_memzero(ctx.todo, ctx.cap * sizeof(*ctx.todo));
+	free(ctx.todo);
+	return st;
 }

@@ -8,13 +8,6 @@
 #include "keyfin/log.h"
 #include "keyfin/render.h"
 
-struct list_ctx {
-	const struct app *app;
-	bool camel;
-	json_object *items;
-	int count;
-};
-
 /* AuthenticationInfo as Jellyfin fills it for an API key: the constant
  * fields are constant there too. */
 static void render_key(json_object *item, bool camel, const char *token, const char *app,
@@ -32,12 +25,39 @@ static void render_key(json_object *item, bool camel, const char *token, const c
 	render_date(item, camel, "DateLastActivity", last_activity_us);
 }
 
+/* GET /Auth/Keys streams: one key at a time from the database to the
+ * client, so memory stays that of one key however many there are. */
+struct list_ctx {
+	const struct app *app;
+	struct req *r;
+	bool camel, started;
+	int count;
+};
+
+static void list_put(struct list_ctx *ctx, const char *text)
+{
+	http_write(ctx->r, text, strlen(text));
+}
+
+/* The name of a member in the answer's naming profile, quoted, with ':'. */
+static void list_name(struct list_ctx *ctx, const char *pascal)
+{
+	char name[64];
+
+	if (ctx->camel)
+		render_camel(pascal, name);
+	else
+		snprintf(name, sizeof(name), "%s", pascal);
+	list_put(ctx, "\"");
+	list_put(ctx, name);
+	list_put(ctx, "\":");
+}
+
 static int list_one(const struct store_key *key, void *arg)
 {
 	struct list_ctx *ctx = arg;
 	json_object *item = json_object_new_object();
 	char token[TOKEN_HEX_LEN + 1];
-	bool camel = ctx->camel;
 
 	if (key->sealed_len == 0) {
 		/* hash-only: the first characters are all there is */
@@ -48,32 +68,54 @@ static int list_one(const struct store_key *key, void *arg)
 			"this server secret", (long long)key->id);
 		token[0] = '\0';
 	}
-	render_key(item, camel, token, key->app_name, key->created_us, key->last_activity_us);
-	json_object_array_add(ctx->items, item);
+	render_key(item, ctx->camel, token, key->app_name, key->created_us, key->last_activity_us);
 	sodium_memzero(token, sizeof(token));
+	if (!ctx->started) {
+		http_respond_start(ctx->r, 200, "application/json; charset=utf-8");
+		list_put(ctx, "{");
+		list_name(ctx, "Items");
+		list_put(ctx, "[");
+		ctx->started = true;
+	} else {
+		list_put(ctx, ",");
+	}
+	list_put(ctx, json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(item);
 	ctx->count++;
 	return 0;
 }
 
 void handle_keys_list(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	struct list_ctx ctx = { app, r->camel_case, json_object_new_array(), 0 };
-	json_object *result;
+	struct list_ctx ctx = { app, r, r->camel_case, false, 0 };
 	enum store_status st;
+	char count[24];
 
 	(void)c;
 	(void)arg;
 	st = store_key_list(app->store, list_one, &ctx);
-	if (st != STORE_OK) {
-		json_object_put(ctx.items);
+	if (st != STORE_OK && !ctx.started) {
 		handle_store_failure(r, st);
 		return;
 	}
-	result = json_object_new_object();
-	render_add(result, ctx.camel, "Items", ctx.items);
-	render_int(result, ctx.camel, "TotalRecordCount", ctx.count);
-	render_int(result, ctx.camel, "StartIndex", 0);
-	handle_send_json(r, 200, result);
+	if (st != STORE_OK) {
+		/* the answer has begun: all that is left is to cut it short */
+		log_msg(LOG_ERROR, "key_list", "the database failed in the middle of a list");
+		return;
+	}
+	if (!ctx.started) {
+		http_respond_start(r, 200, "application/json; charset=utf-8");
+		list_put(&ctx, "{");
+		list_name(&ctx, "Items");
+		list_put(&ctx, "[");
+	}
+	list_put(&ctx, "],");
+	list_name(&ctx, "TotalRecordCount");
+	snprintf(count, sizeof(count), "%d,", ctx.count);
+	list_put(&ctx, count);
+	list_name(&ctx, "StartIndex");
+	list_put(&ctx, "0}");
 }
 
 /* Does a Prefer header hold return=representation (any case, any place)? */

@@ -100,8 +100,8 @@ static long elapsed_ms(const struct req *r)
 	       (now.tv_nsec - r->started.tv_nsec) / 1000000;
 }
 
-void http_respond(struct req *r, int status, const char *content_type,
-		  const char *body, size_t len)
+/* Status line and headers; Content-Length only when `len` is known (>= 0). */
+static void respond_head(struct req *r, int status, const char *content_type, long long len)
 {
 	char head[512];
 	int n;
@@ -112,13 +112,29 @@ void http_respond(struct req *r, int status, const char *content_type,
 	if (content_type != NULL)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Type: %s\r\n",
 			      content_type);
-	if (status != 204)
-		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n", len);
+	if (status != 204 && len >= 0)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %lld\r\n", len);
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	r->status = status;
 	FCGX_PutStr(head, n, r->fcgx->out);
+}
+
+void http_respond(struct req *r, int status, const char *content_type,
+		  const char *body, size_t len)
+{
+	respond_head(r, status, content_type, (long long)len);
 	if (len > 0)
 		FCGX_PutStr(body, (int)len, r->fcgx->out);
+}
+
+void http_respond_start(struct req *r, int status, const char *content_type)
+{
+	respond_head(r, status, content_type, -1);
+}
+
+void http_write(struct req *r, const char *data, size_t len)
+{
+	FCGX_PutStr(data, (int)len, r->fcgx->out);
 }
 
 void http_respond_empty(struct req *r, int status)

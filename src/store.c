@@ -671,39 +671,93 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
 	return STORE_OK;
 }
 
+static void key_from_row(const PGresult *res, int i, struct store_key *key)
+{
+	const char *hex = PQgetvalue(res, i, 2);
+
+	key->id = int_field(res, i, 0);
+	copy_field(key->app_name, sizeof(key->app_name), res, i, 1);
+	if (sodium_hex2bin(key->sealed, sizeof(key->sealed), hex, strlen(hex), NULL,
+			   &key->sealed_len, NULL) != 0)
+		key->sealed_len = 0;
+	key->created_us = int_field(res, i, 3);
+	key->last_activity_us = int_field(res, i, 4);
+	hex = PQgetvalue(res, i, 5);
+	if (sodium_hex2bin(key->digest, sizeof(key->digest), hex, strlen(hex), NULL,
+			   NULL, NULL) != 0)
+		memset(key->digest, 0, sizeof(key->digest));
+	copy_field(key->prefix, sizeof(key->prefix), res, i, 6);
+}
+
+/* Send the key list query; on a connection found dead, once more on a new
+ * one.  Then libpq hands rows over one at a time. */
+static enum store_status key_list_send(struct store *s)
+{
+	const struct stmt_def *d = &stmts[STMT_KEY_LIST];
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		enum store_status st = store_ready(s);
+		int sent;
+
+		if (st != STORE_OK) {
+			metrics_db_error();
+			return st;
+		}
+		if (s->prepared && !s->is_prepared[STMT_KEY_LIST]) {
+			PGresult *failed = store_prepare(s, STMT_KEY_LIST);
+
+			if (failed != NULL) {
+				PQclear(failed);
+				store_drop(s);
+				s->last_attempt_ms = 0;
+				continue;
+			}
+		}
+		sent = s->prepared
+			? PQsendQueryPrepared(s->conn, d->name, 0, NULL, NULL, NULL, 0)
+			: PQsendQueryParams(s->conn, d->sql, 0, NULL, NULL, NULL, NULL, 0);
+		if (sent && PQsetSingleRowMode(s->conn))
+			return STORE_OK;
+		store_drop(s);
+		s->last_attempt_ms = 0;
+	}
+	metrics_db_error();
+	return STORE_UNAVAILABLE;
+}
+
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx)
 {
-	struct params p = { .n = 0 };
-	enum store_status st;
-	PGresult *res = store_exec(s, STMT_KEY_LIST, &p, &st);
-	int rows;
+	enum store_status st = key_list_send(s);
+	bool stopped = false, failed = false;
+	PGresult *res;
 
-	if (res == NULL)
+	if (st != STORE_OK)
 		return st;
-	rows = PQntuples(res);
-	for (int i = 0; i < rows; i++) {
-		struct store_key key;
-		const char *hex = PQgetvalue(res, i, 2);
+	/* every result must be read, even after `each` asked to stop */
+	while ((res = PQgetResult(s->conn)) != NULL) {
+		ExecStatusType rs = PQresultStatus(res);
 
-		key.id = int_field(res, i, 0);
-		copy_field(key.app_name, sizeof(key.app_name), res, i, 1);
-		if (sodium_hex2bin(key.sealed, sizeof(key.sealed), hex, strlen(hex), NULL,
-				   &key.sealed_len, NULL) != 0)
-			key.sealed_len = 0;
-		key.created_us = int_field(res, i, 3);
-		key.last_activity_us = int_field(res, i, 4);
-		hex = PQgetvalue(res, i, 5);
-		if (sodium_hex2bin(key.digest, sizeof(key.digest), hex, strlen(hex), NULL,
-				   NULL, NULL) != 0)
-			memset(key.digest, 0, sizeof(key.digest));
-		copy_field(key.prefix, sizeof(key.prefix), res, i, 6);
-		if (each(&key, ctx) != 0)
-			break;
+		if (rs == PGRES_SINGLE_TUPLE && !stopped) {
+			struct store_key key;
+
+			key_from_row(res, 0, &key);
+			stopped = each(&key, ctx) != 0;
+		} else if (rs != PGRES_SINGLE_TUPLE && rs != PGRES_TUPLES_OK && !failed) {
+			log_msg(LOG_ERROR, "db_error", "key_list failed: %s", PQresultErrorMessage(res));
+			failed = true;
+		}
+		PQclear(res);
 	}
-	PQclear(res);
-	return STORE_OK;
+	if (!failed)
+		return STORE_OK;
+	metrics_db_error();
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		store_drop(s);
+		return STORE_UNAVAILABLE;
+	}
+	return STORE_ERROR;
 }
 
 enum store_status store_key_delete(struct store *s,

@@ -53,6 +53,10 @@ int http_read_body(struct req *r, size_t max);
  * non-empty body, Content-Type and Content-Length. */
 void http_respond(struct req *r, int status, const char *content_type,
 		  const char *body, size_t len);
+/* A body of unknown length, written piece by piece after this (nginx
+ * sends it chunked). */
+void http_respond_start(struct req *r, int status, const char *content_type);
+void http_write(struct req *r, const char *data, size_t len);
 /* No body and no Content-Type (Jellyfin's 204, 401 and 403). */
 void http_respond_empty(struct req *r, int status);
 void http_respond_allow(struct req *r, const char *allow);      /* 405 */

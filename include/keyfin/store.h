@@ -144,7 +144,9 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const char *prefix, const struct store_actor *by,
 				   int64_t *created_us);
 
-/* Calls `each` for every key in creation order; a non-zero return stops. */
+/* Calls `each` for every key in creation order, one row in memory at a
+ * time; a non-zero return stops.  `each` may not use the store: the
+ * connection is busy with the list meanwhile. */
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx);
