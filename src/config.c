@@ -32,7 +32,7 @@ static const struct config_entry config_table[] = {
 	STR(listen, "KEYFIN_LISTEN", "127.0.0.1:9000",
 	    "FastCGI socket: unix:/path/to.sock, HOST:PORT or :PORT"),
 	INT(workers, "KEYFIN_WORKERS", NULL, 1, 256,
-	    "worker processes (default: number of CPU cores)"),
+	    "worker processes (default: twice the CPU cores, at least 4)"),
 	STR(secret_file, "KEYFIN_SECRET_FILE", "",
 	    "file holding the server secret: 64 hex characters (make one with `keyfin secret generate`)"),
 	STR(secret, "KEYFIN_SECRET", "",
@@ -105,11 +105,13 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/* Workers spend most of a request waiting for PostgreSQL: two a core (at
+ * least four) keep the cores busy (the worker sweep of make bench). */
 static int default_workers(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN) * 2;
 
-	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+	return n < 4 ? 4 : n > 256 ? 256 : (int)n;
 }
 
 static int config_set(struct config *cfg, const struct config_entry *e,

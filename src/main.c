@@ -173,6 +173,23 @@ static void serve_request(struct app *app, FCGX_Request *fr)
 	http_req_release(&r);
 }
 
+/*
+ * End a request without libfcgi's lingering close (shut down the write
+ * side, then wait for nginx to close first): read what is left of the
+ * request so that closing sends no reset, then close at once.  That wait
+ * was a fifth of a worker's time in the profile (docs/performance.md).
+ */
+static void finish_request(FCGX_Request *fr)
+{
+	char rest[4096];
+
+	while (FCGX_GetStr(rest, sizeof(rest), fr->in) > 0)
+		;
+	fr->detached = 1;
+	FCGX_Finish_r(fr);
+	fr->detached = 0;
+}
+
 static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 {
 	struct app *app = ctx;
@@ -205,7 +222,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 			continue;
 		}
 		serve_request(app, &fr);
-		FCGX_Finish_r(&fr);
+		finish_request(&fr);
 	}
 	store_free(app->store);
 	return 0;
