@@ -25,7 +25,7 @@ DEPS = $(OBJS:.o=.d)
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all build deps run start stop status test check suite unit integration asan \
-	fuzz fuzz-regress fuzz-short valgrind compat compat-docs browser deploy-check clean
+	fuzz fuzz-regress fuzz-short valgrind compat compat-docs browser deploy-check bench clean
 
 all: build
 
@@ -104,6 +104,11 @@ browser: build
 # message when there is no client), and that both agree on ports, env, probes.
 deploy-check:
 	cd deploy/validate && npm ci --no-audit --no-fund --silent && node validate.mjs
+
+# The benchmark: its own stack on free ports, baselines measured in the same
+# run, a table in bench/results/latest.md.  Minutes; never part of make test.
+bench: deps build
+	bench/run
 
 # Every test once, against the binary in $(BUILD).
 suite: unit fuzz-regress integration compat browser deploy-check

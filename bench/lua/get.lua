@@ -1,0 +1,1 @@
+-- GET of the URL given to wrk; the Authorization header comes from -H.

@@ -1,0 +1,3 @@
+-- STMT_LOOKUP_TOKEN of src/store.c, verbatim; :digest is the key's digest
+-- (given twice, as keyfin does with one secret in force).
+SELECT 1, s.id, u.id IS NULL, coalesce(replace(u.id::text, '-', ''), ''), coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), (extract(epoch from s.last_activity_at) * 1000000)::int8, s.client, s.device_name, s.device_id, s.app_version FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_digest IN (:digest, :digest) UNION ALL SELECT 2, k.id, false, '', '', true, false, coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), k.app_name, '', '', '' FROM api_keys k WHERE k.key_digest IN (:digest, :digest) ORDER BY 1 LIMIT 1;
