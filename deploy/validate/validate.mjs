@@ -136,7 +136,17 @@ await check('kubernetes: keyfin probes are HTTP through the nginx sidecar: /heal
 function block(text, start) {
   const i = text.indexOf(start);
   expect(i >= 0, `missing: ${start}`);
-  const end = text.indexOf(start.startsWith('log_format') ? "}';" : '\n\t}', i);
+  let end;
+  if (start.startsWith('log_format')) {
+    end = text.indexOf("}';", i);
+  } else {
+    // to the brace that closes this block
+    let depth = 0;
+    for (end = i; end < text.length; end++) {
+      if (text[end] === '{') depth++;
+      else if (text[end] === '}' && --depth === 0) break;
+    }
+  }
   return text.slice(i, end).replace(/^\s+/gm, '');
 }
 const template = read(path.join(ROOT, 'nginx', 'keyfin.conf.in'));
@@ -160,6 +170,10 @@ for (const conf of ['deploy/compose/nginx.conf', 'deploy/kubernetes/nginx.conf']
     expect(block(text, metrics).replace(/fastcgi_pass [^;]*;/, '') ===
       block(template, metrics).replace(/fastcgi_pass [^;]*;/, ''),
       '/metrics guarded as in nginx/keyfin.conf.in (internal addresses only)');
+    const login = 'location ~* ^/((emby|mediabrowser)/)?users/authenticatebyname/*$ {';
+    expect(block(text, login).replace(/fastcgi_pass [^;]*;/, '') ===
+      block(template, login).replace(/fastcgi_pass [^;]*;/, ''), 'logins rate-limited as in nginx/keyfin.conf.in');
+    expect(/limit_req_zone \$binary_remote_addr zone=keyfin_login:10m rate=10r\/s;/.test(text), 'the login zone');
     expect(!/\$request_uri[^;]*;\s*$/m.test(text.split('\n').filter((l) => /log_format|^\s*'/.test(l)).join('\n')),
       'no $request_uri in the log format');
   });
