@@ -23,15 +23,8 @@
 #include <string.h>
 
 #include "keyfin/authhdr.h"
+#include "fuzz_check.h"
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "property failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 static void check_value(const struct authhdr_value *v, const char *scratch,
 			size_t scratch_len, enum authhdr_status st)

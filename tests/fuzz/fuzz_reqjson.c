@@ -23,15 +23,8 @@
 #include <strings.h>
 
 #include "keyfin/reqjson.h"
+#include "fuzz_check.h"
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "property failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 static const char *const handler_names[] = {
 	"Username", "Pw", "Password", "Name", "CurrentPw", "NewPw",

@@ -21,15 +21,8 @@
 #include <string.h>
 
 #include "keyfin/uri.h"
+#include "fuzz_check.h"
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "property failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 /* What keyfin asks for (auth.c, handle_keys.c), in any case. */
 static const char *const names[] = {
