@@ -475,7 +475,6 @@ void handle_users_new(struct app *app, struct req *r, struct caller *c, const ch
 	struct store_user u;
 	enum store_status st;
 
-	(void)c;
 	(void)arg;
 	if (body == NULL)
 		return;
@@ -538,7 +537,6 @@ void handle_users_delete(struct app *app, struct req *r, struct caller *c, const
 	enum store_status st;
 	bool last;
 
-	(void)c;
 	if (!load_user(app, r, arg, &u) || !only_admin(app, r, &u, &last))
 		return;
 	if (last) {
