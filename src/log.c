@@ -26,37 +26,64 @@ static void log_append(struct log_line *line, const char *s, size_t n)
 	line->len += n;
 }
 
-static void log_printf(struct log_line *line, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void log_printf(struct log_line *line, const char *fmt, ...)
+static void log_cstr(struct log_line *line, const char *s)
 {
-	char tmp[256];
-	va_list ap;
-	int n;
+	log_append(line, s, strlen(s));
+}
 
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		log_append(line, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+/* Decimal digits of `v`, without printf: one line per request is written,
+ * and formatting showed in the profile. */
+static void log_uint(struct log_line *line, unsigned long long v, int min_digits)
+{
+	char digits[24];
+	int n = 0;
+
+	do {
+		digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 || n < min_digits);
+	log_append(line, digits + sizeof(digits) - n, (size_t)n);
+}
+
+static void log_key(struct log_line *line, const char *key)
+{
+	log_append(line, " ", 1);
+	log_cstr(line, key);
+	log_append(line, "=", 1);
+}
+
+/* "ts=2026-11-23T10:00:00" for the current second, made once a second. */
+static const char *log_stamp(time_t now)
+{
+	static time_t made = -1;
+	static char stamp[32];
+	struct tm tm;
+
+	if (now != made) {
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "ts=%Y-%m-%dT%H:%M:%S.", &tm);
+		made = now;
+	}
+	return stamp;
 }
 
 void log_begin(struct log_line *line, enum log_level level, const char *event)
 {
 	struct timespec ts;
-	struct tm tm;
-	char stamp[32];
 
 	line->len = 0;
 	line->enabled = level >= log_min;
 	if (!line->enabled)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	log_printf(line, "ts=%s.%03ldZ level=%s pid=%d event=%s", stamp,
-		   ts.tv_nsec / 1000000, log_names[level], (int)getpid(), event);
+	log_cstr(line, log_stamp(ts.tv_sec));
+	log_uint(line, (unsigned long long)(ts.tv_nsec / 1000000), 3);
+	log_cstr(line, "Z level=");
+	log_cstr(line, log_names[level]);
+	log_cstr(line, " pid=");
+	log_uint(line, (unsigned long long)getpid(), 1);
+	log_cstr(line, " event=");
+	log_cstr(line, event);
 }
 
 void log_str(struct log_line *line, const char *key, const char *value)
@@ -65,7 +92,8 @@ void log_str(struct log_line *line, const char *key, const char *value)
 
 	if (!line->enabled)
 		return;
-	log_printf(line, " %s=\"", key);
+	log_key(line, key);
+	log_append(line, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)(value ? value : ""); *p; p++) {
 		char esc[4] = { '\\', 0, 0, 0 };
 
@@ -85,14 +113,27 @@ void log_str(struct log_line *line, const char *key, const char *value)
 
 void log_int(struct log_line *line, const char *key, long long value)
 {
-	if (line->enabled)
-		log_printf(line, " %s=%lld", key, value);
+	if (!line->enabled)
+		return;
+	log_key(line, key);
+	if (value < 0)
+		log_append(line, "-", 1);
+	log_uint(line, value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value, 1);
 }
 
+/* Milliseconds with three decimals (microseconds). */
 void log_ms(struct log_line *line, const char *key, double ms)
 {
-	if (line->enabled)
-		log_printf(line, " %s=%.3f", key, ms);
+	long long us = (long long)(ms * 1000.0 + 0.5);
+
+	if (!line->enabled)
+		return;
+	if (us < 0)
+		us = 0;
+	log_key(line, key);
+	log_uint(line, (unsigned long long)(us / 1000), 1);
+	log_append(line, ".", 1);
+	log_uint(line, (unsigned long long)(us % 1000), 3);
 }
 
 void log_end(struct log_line *line)
