@@ -82,11 +82,8 @@ static void local_address(const struct req *r, char *out, size_t len)
 }
 
 static void add_public_fields(json_object *o, bool camel, struct app *app,
-			      const struct req *r, const char *id)
+			      const char *address, const char *id)
 {
-	char address[300];
-
-	local_address(r, address, sizeof(address));
 	render_str(o, camel, "LocalAddress", address);
 	render_str(o, camel, "ServerName", app->cfg->server_name);
 	render_str(o, camel, "Version", JELLYFIN_VERSION);
@@ -121,20 +118,52 @@ static void add_system_fields(json_object *o, bool camel)
 	render_str(o, camel, "SystemArchitecture", "X64");
 }
 
+/*
+ * /System/Info is what every integration asks, with every key check.  Its
+ * answer depends on the request only through the naming profile and the
+ * address it reached us at (Host, HTTPS), and on nothing that changes while
+ * a worker lives (SIGHUP replaces the workers): each worker keeps the bytes
+ * it rendered last for each of the four variants and sends them again while
+ * the address is the same.
+ */
+struct info_rendered {
+	char address[300];
+	char *body;
+	size_t len;
+};
+
+static struct info_rendered info_rendered[2][2];      /* [full][camel] */
+
 static void send_info(struct app *app, struct req *r, bool full)
 {
+	struct info_rendered *kept = &info_rendered[full][r->camel_case];
 	const char *id = app_server_id(app);
+	char address[sizeof(kept->address)];
 	json_object *o;
+	const char *text;
+	size_t len = 0;
 
 	if (id == NULL) {
 		handle_store_failure(r, STORE_UNAVAILABLE);
 		return;
 	}
+	local_address(r, address, sizeof(address));
+	if (kept->body != NULL && strcmp(kept->address, address) == 0) {
+		http_respond(r, 200, "application/json; charset=utf-8", kept->body, kept->len);
+		return;
+	}
 	o = json_object_new_object();
 	if (full)
 		add_system_fields(o, r->camel_case);
-	add_public_fields(o, r->camel_case, app, r, id);
-	handle_send_json(r, 200, o);
+	add_public_fields(o, r->camel_case, app, address, id);
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	http_respond(r, 200, "application/json; charset=utf-8", text, len);
+	free(kept->body);
+	kept->body = strdup(text);
+	kept->len = len;
+	snprintf(kept->address, sizeof(kept->address), "%s", address);
+	json_object_put(o);
 }
 
 void handle_info_public(struct app *app, struct req *r, struct caller *c, const char *arg)
