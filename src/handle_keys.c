@@ -8,25 +8,61 @@
 #include "keyfin/log.h"
 #include "keyfin/render.h"
 
-/* AuthenticationInfo as Jellyfin fills it for an API key: the constant
- * fields are constant there too. */
-static void render_key(json_object *item, bool camel, const char *token, const char *app,
-		       int64_t created_us, int64_t last_activity_us)
+/*
+ * AuthenticationInfo as Jellyfin fills it for an API key: the constant
+ * fields are constant there too.  Written by hand, not with json-c: a list
+ * writes one per key, and building a json-c tree for each was most of what
+ * GET /Auth/Keys cost.  Field order and both naming profiles are those of
+ * the DTO (tests/integration/suites/keys.mjs checks both).
+ */
+#define KEY_ITEM_MAX (RENDER_JSON_STRING_MAX(TOKEN_HEX_LEN) + \
+		      RENDER_JSON_STRING_MAX(APIKEY_NAME_INPUT_MAX + 2) + \
+		      2 * RENDER_DATE_LEN + 256)   /* a name as POST takes it, or longer */
+
+static const char *const key_item_parts[2][4] = {
+	{ "{\"Id\":0,\"AccessToken\":",
+	  ",\"DeviceId\":\"\",\"AppName\":",
+	  ",\"AppVersion\":\"\",\"DeviceName\":\"\",\"UserId\":\"00000000000000000000000000000000\","
+	  "\"IsActive\":false,\"DateCreated\":\"",
+	  "\",\"DateLastActivity\":\"" },
+	{ "{\"id\":0,\"accessToken\":",
+	  ",\"deviceId\":\"\",\"appName\":",
+	  ",\"appVersion\":\"\",\"deviceName\":\"\",\"userId\":\"00000000000000000000000000000000\","
+	  "\"isActive\":false,\"dateCreated\":\"",
+	  "\",\"dateLastActivity\":\"" },
+};
+
+static char *put(char *o, const char *s)
 {
-	render_int(item, camel, "Id", 0);
-	render_str(item, camel, "AccessToken", token);
-	render_str(item, camel, "DeviceId", "");
-	render_str(item, camel, "AppName", app);
-	render_str(item, camel, "AppVersion", "");
-	render_str(item, camel, "DeviceName", "");
-	render_str(item, camel, "UserId", "00000000000000000000000000000000");
-	render_bool(item, camel, "IsActive", false);
-	render_date(item, camel, "DateCreated", created_us);
-	render_date(item, camel, "DateLastActivity", last_activity_us);
+	size_t n = strlen(s);
+
+	memcpy(o, s, n);
+	return o + n;
 }
 
-/* GET /Auth/Keys streams: one key at a time from the database to the
- * client, so memory stays that of one key however many there are. */
+/* One key as JSON into `out` (KEY_ITEM_MAX bytes); returns the length. */
+static size_t render_key(char out[KEY_ITEM_MAX], bool camel, const char *token,
+			 const char *app, int64_t created_us, int64_t last_activity_us)
+{
+	const char *const *part = key_item_parts[camel];
+	char *o = out;
+
+	o = put(o, part[0]);
+	o += render_json_string(o, token);
+	o = put(o, part[1]);
+	o += render_json_string(o, app);
+	o = put(o, part[2]);
+	render_format_date(created_us, o);
+	o += RENDER_DATE_LEN;
+	o = put(o, part[3]);
+	render_format_date(last_activity_us, o);
+	o += RENDER_DATE_LEN;
+	o = put(o, "\"}");
+	return (size_t)(o - out);
+}
+
+/* GET /Auth/Keys streams: from the database to the client a page of keys
+ * at a time, so memory stays that of one page however many there are. */
 struct list_ctx {
 	const struct app *app;
 	struct req *r;
@@ -56,8 +92,9 @@ static void list_name(struct list_ctx *ctx, const char *pascal)
 static int list_one(const struct store_key *key, void *arg)
 {
 	struct list_ctx *ctx = arg;
-	json_object *item = json_object_new_object();
 	char token[TOKEN_HEX_LEN + 1];
+	char item[KEY_ITEM_MAX + 1];
+	size_t len;
 
 	if (key->sealed_len == 0) {
 		/* hash-only: the first characters are all there is */
@@ -68,7 +105,9 @@ static int list_one(const struct store_key *key, void *arg)
 			"this server secret", (long long)key->id);
 		token[0] = '\0';
 	}
-	render_key(item, ctx->camel, token, key->app_name, key->created_us, key->last_activity_us);
+	item[0] = ',';
+	len = render_key(item + 1, ctx->camel, token, key->app_name, key->created_us,
+			 key->last_activity_us);
 	sodium_memzero(token, sizeof(token));
 	if (!ctx->started) {
 		http_respond_start(ctx->r, 200, "application/json; charset=utf-8");
@@ -76,12 +115,11 @@ static int list_one(const struct store_key *key, void *arg)
 		list_name(ctx, "Items");
 		list_put(ctx, "[");
 		ctx->started = true;
+		http_write(ctx->r, item + 1, len);
 	} else {
-		list_put(ctx, ",");
+		http_write(ctx->r, item, len + 1);
 	}
-	list_put(ctx, json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(item);
+	sodium_memzero(item, len + 1);
 	ctx->count++;
 	return 0;
 }
@@ -161,11 +199,12 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 	/* Jellyfin answers 204 and the key has to be found in the list; a
 	 * client that asks (RFC 7240) gets it at once */
 	if (prefers_representation(http_param(r, "HTTP_PREFER"))) {
-		json_object *item = json_object_new_object();
+		char item[KEY_ITEM_MAX];
+		size_t item_len = render_key(item, r->camel_case, token, name, created_us, 0);
 
-		render_key(item, r->camel_case, token, name, created_us, 0);
 		sodium_memzero(token, sizeof(token));
-		handle_send_json(r, 200, item);
+		http_respond(r, 200, "application/json; charset=utf-8", item, item_len);
+		sodium_memzero(item, item_len);
 		return;
 	}
 	sodium_memzero(token, sizeof(token));

@@ -57,21 +57,80 @@ void render_int(json_object *obj, bool camel, const char *name, int64_t value)
 	render_add(obj, camel, name, json_object_new_int64(value));
 }
 
+/* `n` as exactly `width` decimal digits at `out`. */
+static void put_digits(char *out, int64_t n, int width)
+{
+	while (width-- > 0) {
+		out[width] = (char)('0' + n % 10);
+		n /= 10;
+	}
+}
+
+/*
+ * Without gmtime_r/strftime/snprintf: a key list writes two dates a key.
+ * The civil date from a day count is Howard Hinnant's days_from_civil
+ * inverse (proleptic Gregorian, valid for every year 1..9999 here).
+ */
 void render_format_date(int64_t us, char out[RENDER_DATE_LEN + 1])
 {
-	struct tm tm;
-	time_t secs;
-	char base[24];
+	int64_t secs, days, rem, era, doe, yoe, doy, mp, year, month, day;
 
-	if (us <= 0) {
+	if (us <= 0 || us >= 253402300800000000LL) {    /* after 9999-12-31: none */
 		strcpy(out, "0001-01-01T00:00:00.0000000Z");
 		return;
 	}
-	secs = (time_t)(us / 1000000);
-	gmtime_r(&secs, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	secs = us / 1000000;
+	days = secs / 86400;
+	rem = secs % 86400;
+	days += 719468;                 /* from 1970-01-01 to 0000-03-01 */
+	era = days / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	day = doy - (153 * mp + 2) / 5 + 1;
+	month = mp < 10 ? mp + 3 : mp - 9;
+	year = yoe + era * 400 + (month <= 2);
+	memcpy(out, "0000-00-00T00:00:00.0000000Z", RENDER_DATE_LEN + 1);
+	put_digits(out, year, 4);
+	put_digits(out + 5, month, 2);
+	put_digits(out + 8, day, 2);
+	put_digits(out + 11, rem / 3600, 2);
+	put_digits(out + 14, rem / 60 % 60, 2);
+	put_digits(out + 17, rem % 60, 2);
 	/* .NET ticks are 100 ns: microseconds and a trailing 0 */
-	snprintf(out, RENDER_DATE_LEN + 1, "%.19s.%06ld0Z", base, (long)(us % 1000000));
+	put_digits(out + 20, us % 1000000, 6);
+}
+
+size_t render_json_string(char *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+
+	*o++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': *o++ = '\\'; *o++ = '"'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\b': *o++ = '\\'; *o++ = 'b'; break;
+		case '\f': *o++ = '\\'; *o++ = 'f'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		default:
+			if (*p < 0x20) {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[*p >> 4];
+				o[5] = hex[*p & 15];
+				o += 6;
+			} else {
+				*o++ = (char)*p;
+			}
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return (size_t)(o - out);
 }
 
 void render_date(json_object *obj, bool camel, const char *name, int64_t us)

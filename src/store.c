@@ -107,11 +107,15 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"a AS (" AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
 		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k) "
 		"SELECT id, (extract(epoch from created_at) * 1000000)::int8 FROM k" },
-	[STMT_KEY_LIST] = { "key_list", 0, true,
-		"SELECT id, app_name, encode(key_sealed, 'hex'), "
+	/* One page of keys after id $1 (keyset paging: each key once, however
+	 * the table changes between pages); binary results (see store_send):
+	 * the box and digest as bytes, no hex to make and undo. */
+	[STMT_KEY_LIST] = { "key_list", 2, true,
+		"SELECT id, app_name, key_sealed, "
 		"(extract(epoch from created_at) * 1000000)::int8, "
 		"coalesce((extract(epoch from last_activity_at) * 1000000)::int8, 0), "
-		"encode(key_digest, 'hex'), key_prefix FROM api_keys ORDER BY id" },
+		"key_digest, key_prefix FROM api_keys WHERE id > $1::int8 "
+		"ORDER BY id LIMIT $2::int" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
 		"RETURNING id, app_name) "
@@ -368,6 +372,7 @@ enum store_status store_ready(struct store *s)
 static PGresult *store_send(struct store *s, enum stmt id, const struct params *p)
 {
 	const struct stmt_def *d = &stmts[id];
+	int binary = id == STMT_KEY_LIST;       /* results in binary, the rest text */
 
 	if (s->prepared && !s->is_prepared[id]) {
 		PGresult *failed = store_prepare(s, id);
@@ -377,9 +382,9 @@ static PGresult *store_send(struct store *s, enum stmt id, const struct params *
 	}
 	if (s->prepared)
 		return PQexecPrepared(s->conn, d->name, p->n, p->values, p->lengths,
-				      p->formats, 0);
+				      p->formats, binary);
 	return PQexecParams(s->conn, d->sql, p->n, NULL, p->values, p->lengths,
-			    p->formats, 0);
+			    p->formats, binary);
 }
 
 /*
@@ -671,93 +676,71 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
 	return STORE_OK;
 }
 
-static void key_from_row(const PGresult *res, int i, struct store_key *key)
+/* A big-endian int8 of a binary result. */
+static int64_t int8_binary(const PGresult *res, int row, int col)
 {
-	const char *hex = PQgetvalue(res, i, 2);
+	const unsigned char *v = (const unsigned char *)PQgetvalue(res, row, col);
+	uint64_t n = 0;
 
-	key->id = int_field(res, i, 0);
-	copy_field(key->app_name, sizeof(key->app_name), res, i, 1);
-	if (sodium_hex2bin(key->sealed, sizeof(key->sealed), hex, strlen(hex), NULL,
-			   &key->sealed_len, NULL) != 0)
-		key->sealed_len = 0;
-	key->created_us = int_field(res, i, 3);
-	key->last_activity_us = int_field(res, i, 4);
-	hex = PQgetvalue(res, i, 5);
-	if (sodium_hex2bin(key->digest, sizeof(key->digest), hex, strlen(hex), NULL,
-			   NULL, NULL) != 0)
-		memset(key->digest, 0, sizeof(key->digest));
-	copy_field(key->prefix, sizeof(key->prefix), res, i, 6);
+	if (PQgetlength(res, row, col) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		n = n << 8 | v[i];
+	return (int64_t)n;
 }
 
-/* Send the key list query; on a connection found dead, once more on a new
- * one.  Then libpq hands rows over one at a time. */
-static enum store_status key_list_send(struct store *s)
+/* Bytes of a binary result into `dst` (`len` of them exactly), else 0. */
+static size_t bytes_binary(unsigned char *dst, size_t len, const PGresult *res, int row, int col)
 {
-	const struct stmt_def *d = &stmts[STMT_KEY_LIST];
+	if (PQgetisnull(res, row, col) || (size_t)PQgetlength(res, row, col) != len)
+		return 0;
+	memcpy(dst, PQgetvalue(res, row, col), len);
+	return len;
+}
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		enum store_status st = store_ready(s);
-		int sent;
-
-		if (st != STORE_OK) {
-			metrics_db_error();
-			return st;
-		}
-		if (s->prepared && !s->is_prepared[STMT_KEY_LIST]) {
-			PGresult *failed = store_prepare(s, STMT_KEY_LIST);
-
-			if (failed != NULL) {
-				PQclear(failed);
-				store_drop(s);
-				s->last_attempt_ms = 0;
-				continue;
-			}
-		}
-		sent = s->prepared
-			? PQsendQueryPrepared(s->conn, d->name, 0, NULL, NULL, NULL, 0)
-			: PQsendQueryParams(s->conn, d->sql, 0, NULL, NULL, NULL, NULL, 0);
-		if (sent && PQsetSingleRowMode(s->conn))
-			return STORE_OK;
-		store_drop(s);
-		s->last_attempt_ms = 0;
-	}
-	metrics_db_error();
-	return STORE_UNAVAILABLE;
+static void key_from_row(const PGresult *res, int i, struct store_key *key)
+{
+	key->id = int8_binary(res, i, 0);
+	copy_field(key->app_name, sizeof(key->app_name), res, i, 1);
+	key->sealed_len = bytes_binary(key->sealed, sizeof(key->sealed), res, i, 2);
+	key->created_us = int8_binary(res, i, 3);
+	key->last_activity_us = int8_binary(res, i, 4);
+	if (bytes_binary(key->digest, sizeof(key->digest), res, i, 5) == 0)
+		memset(key->digest, 0, sizeof(key->digest));
+	copy_field(key->prefix, sizeof(key->prefix), res, i, 6);
 }
 
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx)
 {
-	enum store_status st = key_list_send(s);
-	bool stopped = false, failed = false;
-	PGresult *res;
+	char after[24] = "0", page[16];
+	struct params p = { .n = 0 };
+	enum store_status st;
+	int rows;
 
-	if (st != STORE_OK)
-		return st;
-	/* every result must be read, even after `each` asked to stop */
-	while ((res = PQgetResult(s->conn)) != NULL) {
-		ExecStatusType rs = PQresultStatus(res);
+	snprintf(page, sizeof(page), "%d", STORE_KEY_PAGE);
+	param_text(&p, after);
+	param_text(&p, page);
+	do {
+		PGresult *res = store_exec(s, STMT_KEY_LIST, &p, &st);
+		bool stopped = false;
+		struct store_key key;
 
-		if (rs == PGRES_SINGLE_TUPLE && !stopped) {
-			struct store_key key;
-
-			key_from_row(res, 0, &key);
+		if (res == NULL)
+			return st;
+		rows = PQntuples(res);
+		for (int i = 0; i < rows && !stopped; i++) {
+			key_from_row(res, i, &key);
 			stopped = each(&key, ctx) != 0;
-		} else if (rs != PGRES_SINGLE_TUPLE && rs != PGRES_TUPLES_OK && !failed) {
-			log_msg(LOG_ERROR, "db_error", "key_list failed: %s", PQresultErrorMessage(res));
-			failed = true;
 		}
+		if (rows > 0)
+			snprintf(after, sizeof(after), "%" PRId64, key.id);
 		PQclear(res);
-	}
-	if (!failed)
-		return STORE_OK;
-	metrics_db_error();
-	if (PQstatus(s->conn) != CONNECTION_OK) {
-		store_drop(s);
-		return STORE_UNAVAILABLE;
-	}
-	return STORE_ERROR;
+		if (stopped)
+			break;
+	} while (rows == STORE_KEY_PAGE);
+	return STORE_OK;
 }
 
 enum store_status store_key_delete(struct store *s,

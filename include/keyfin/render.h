@@ -36,4 +36,10 @@ void render_int(json_object *obj, bool camel, const char *name, int64_t value);
 void render_date(json_object *obj, bool camel, const char *name, int64_t us);
 void render_format_date(int64_t us, char out[RENDER_DATE_LEN + 1]);
 
+/* `s` as a JSON string, quoted and escaped exactly as json-c writes it
+ * (JSON_C_TO_STRING_NOSLASHESCAPE), for answers written without json-c.
+ * `out` needs room for 6 * strlen(s) + 3 bytes; returns the length. */
+size_t render_json_string(char *out, const char *s);
+#define RENDER_JSON_STRING_MAX(len) (6 * (len) + 3)
+
 #endif

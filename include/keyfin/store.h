@@ -144,9 +144,13 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const char *prefix, const struct store_actor *by,
 				   int64_t *created_us);
 
-/* Calls `each` for every key in creation order, one row in memory at a
- * time; a non-zero return stops.  `each` may not use the store: the
- * connection is busy with the list meanwhile. */
+/* Calls `each` for every key in creation order; a non-zero return stops.
+ * The keys come STORE_KEY_PAGE at a time (memory stays that of a page
+ * however many keys there are), each page after the last id of the one
+ * before: a key appears once at most, and a key made or revoked while a
+ * list longer than a page is read may or may not be in it.  `each` may
+ * not use the store. */
+#define STORE_KEY_PAGE 1000
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx);
