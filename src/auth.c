@@ -99,6 +99,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 {
 	unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
 	enum store_status st;
+	int count;
 
 	if (level == AUTH_ANONYMOUS)
 		return 0;
@@ -108,8 +109,8 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 		/* keyfin only makes 32 lowercase hex: anything else is unknown */
 		if (!token_is_wellformed(c->token, c->token_len))
 			return 401;
-		token_digests(app->keys, c->token, c->token_len, digests);
-		st = store_lookup_token(app->store, digests, c->remote_addr, &c->who);
+		count = token_digests(app->keys, c->token, c->token_len, digests);
+		st = store_lookup_token(app->store, digests, count, c->remote_addr, &c->who);
 		if (st == STORE_NOT_FOUND)
 			return 401;
 		if (st != STORE_OK)

@@ -155,13 +155,18 @@ void token_digest(const struct token_keys *keys, const char *token, size_t len,
 			   keys->set[0].digest_key, sizeof(keys->set[0].digest_key));
 }
 
-void token_digests(const struct token_keys *keys, const char *token, size_t len,
-		   unsigned char out[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN])
+int token_digests(const struct token_keys *keys, const char *token, size_t len,
+		  unsigned char out[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN])
 {
-	for (int i = 0; i < TOKEN_SECRETS_MAX; i++)
+	for (int i = 0; i < TOKEN_SECRETS_MAX; i++) {
+		if (i >= keys->count) {
+			memcpy(out[i], out[0], TOKEN_DIGEST_LEN);
+			continue;
+		}
 		crypto_generichash(out[i], TOKEN_DIGEST_LEN, (const unsigned char *)token, len,
-				   keys->set[i < keys->count ? i : 0].digest_key,
-				   sizeof(keys->set[0].digest_key));
+				   keys->set[i].digest_key, sizeof(keys->set[0].digest_key));
+	}
+	return keys->count;
 }
 
 void token_seal(const struct token_keys *keys, const char token[TOKEN_HEX_LEN],

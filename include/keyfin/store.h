@@ -125,10 +125,12 @@ enum store_status store_migrate(struct store *s, int *applied);
 
 enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 
-/* `digests`: the token under each secret in force (token_digests()). */
+/* `digests`: the token under each of the `count` secrets in force
+ * (token_digests()). */
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
-				     const char *remote_addr, struct store_principal *out);
+				     int count, const char *remote_addr,
+				     struct store_principal *out);
 
 /* Record use (and, for a key, the address), unless it was recorded less
  * than `interval` seconds ago. */

@@ -65,9 +65,10 @@ void token_digest(const struct token_keys *keys, const char *token, size_t len,
 		  unsigned char out[TOKEN_DIGEST_LEN]);
 
 /* The digest under every secret in force, current first; slots past
- * keys->count repeat the current one, so a query can always take two. */
-void token_digests(const struct token_keys *keys, const char *token, size_t len,
-		   unsigned char out[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN]);
+ * keys->count repeat the current one, so a query can always take two.
+ * Returns how many differ (keys->count). */
+int token_digests(const struct token_keys *keys, const char *token, size_t len,
+		  unsigned char out[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN]);
 
 void token_seal(const struct token_keys *keys, const char token[TOKEN_HEX_LEN],
 		unsigned char out[TOKEN_SEALED_LEN]);
