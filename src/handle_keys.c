@@ -99,7 +99,8 @@ static int list_one(const struct store_key *key, void *arg)
 	if (key->sealed_len == 0) {
 		/* hash-only: the first characters are all there is */
 		snprintf(token, sizeof(token), "%s", key->prefix);
-	} else if (token_open(ctx->app->keys, key->sealed, key->sealed_len, token) < 0) {
+	} else if (token_open_remembered(ctx->app->keys, key->sealed, key->sealed_len,
+					 token) < 0) {
 		/* sealed under another secret: show that it exists, not a key */
 		log_msg(LOG_WARN, "key_unsealable", "key id %lld cannot be opened with "
 			"this server secret", (long long)key->id);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -193,6 +194,65 @@ int token_open(const struct token_keys *keys, const unsigned char *sealed,
 		}
 	}
 	return -1;
+}
+
+/*
+ * A process's memory of the boxes it opened: GET /Auth/Keys opens every
+ * box of the list each time, at 350 ns each (a sixth of a worker's time
+ * for 50 keys).  The same box bytes always hold the same key, so a box met
+ * again is answered from here after a comparison of all its bytes.  The
+ * slot is picked by the box's random nonce.  Other keys than those it was
+ * filled with empty it.  It is sodium_malloc'd: kept out of swap and core
+ * dumps like the secret that opens every box, which this process holds
+ * anyway.
+ */
+#define TOKEN_OPENED_SLOTS 2048
+
+struct token_opened {
+	unsigned char sealed[TOKEN_SEALED_LEN];
+	char token[TOKEN_HEX_LEN];
+	int secret;                     /* which secret opened it; -1: empty */
+};
+
+struct token_opened_table {
+	struct token_keys keys;         /* what opened them */
+	struct token_opened slot[TOKEN_OPENED_SLOTS];
+};
+
+int token_open_remembered(const struct token_keys *keys, const unsigned char *sealed,
+			  size_t len, char out[TOKEN_HEX_LEN + 1])
+{
+	static struct token_opened_table *table;
+	struct token_opened *slot;
+	uint32_t h;
+	int opened;
+
+	if (len != TOKEN_SEALED_LEN)
+		return -1;
+	if (table == NULL && (table = sodium_malloc(sizeof(*table))) != NULL)
+		table->keys.count = -1;
+	if (table == NULL)
+		return token_open(keys, sealed, len, out);
+	if (table->keys.count != keys->count ||
+	    sodium_memcmp(&table->keys.set, &keys->set, sizeof(keys->set)) != 0) {
+		table->keys = *keys;
+		for (int i = 0; i < TOKEN_OPENED_SLOTS; i++)
+			table->slot[i].secret = -1;
+	}
+	memcpy(&h, sealed, sizeof(h));
+	slot = &table->slot[h % TOKEN_OPENED_SLOTS];
+	if (slot->secret >= 0 && sodium_memcmp(slot->sealed, sealed, TOKEN_SEALED_LEN) == 0) {
+		memcpy(out, slot->token, TOKEN_HEX_LEN);
+		out[TOKEN_HEX_LEN] = '\0';
+		return slot->secret;
+	}
+	opened = token_open(keys, sealed, len, out);
+	if (opened >= 0) {
+		memcpy(slot->sealed, sealed, TOKEN_SEALED_LEN);
+		memcpy(slot->token, out, TOKEN_HEX_LEN);
+		slot->secret = opened;
+	}
+	return opened;
 }
 
 void token_prefix(const char *token, char out[5])

@@ -80,6 +80,14 @@ int token_open(const struct token_keys *keys, const unsigned char *sealed,
 	       size_t len, char out[TOKEN_HEX_LEN + 1])
 	__attribute__((warn_unused_result));
 
+/* token_open(), remembering what it opened: a box met again (the same
+ * bytes) is not decrypted again.  For a long-lived process that opens the
+ * same boxes over and over (GET /Auth/Keys); it keeps up to 2,048 keys in
+ * guarded memory, and never one it was not asked to open. */
+int token_open_remembered(const struct token_keys *keys, const unsigned char *sealed,
+			  size_t len, char out[TOKEN_HEX_LEN + 1])
+	__attribute__((warn_unused_result));
+
 /* A short, safe-to-log handle for a token: its first four characters. */
 void token_prefix(const char *token, char out[5]);
 

@@ -167,6 +167,43 @@ static void test_two_secrets(void **state)
 	assert_non_null(strstr(err, "empty"));
 }
 
+/* A box seen again is answered from memory; a box that differs in any
+ * byte is opened (and refused) for real, even where it shares a slot. */
+static void test_open_remembered(void **state)
+{
+	struct token_keys a, b;
+	unsigned char box[TOKEN_SEALED_LEN], twin[TOKEN_SEALED_LEN];
+	char out[TOKEN_HEX_LEN + 1];
+	const char *tok = "00112233445566778899aabbccddeeff";
+	const char *other = "ffeeddccbbaa99887766554433221100";
+
+	(void)state;
+	load(&a, secret_a);
+	load(&b, secret_b);
+	token_seal(&a, tok, box);
+	for (int i = 0; i < 3; i++) {
+		memset(out, 'x', sizeof(out));
+		assert_int_equal(token_open_remembered(&a, box, sizeof(box), out), 0);
+		assert_string_equal(out, tok);
+	}
+	/* tampered: the remembered box must not answer for it */
+	memcpy(twin, box, sizeof(box));
+	twin[sizeof(twin) - 1] ^= 1;
+	assert_int_equal(token_open_remembered(&a, twin, sizeof(twin), out), -1);
+	/* the same nonce start (the same slot), another key: its own answer */
+	memcpy(twin, box, crypto_secretbox_NONCEBYTES);
+	twin[crypto_secretbox_NONCEBYTES - 1] ^= 1;
+	crypto_secretbox_easy(twin + crypto_secretbox_NONCEBYTES, (const unsigned char *)other,
+			      TOKEN_HEX_LEN, twin, a.set[0].seal_key);
+	assert_int_equal(token_open_remembered(&a, twin, sizeof(twin), out), 0);
+	assert_string_equal(out, other);
+	assert_int_equal(token_open_remembered(&a, box, sizeof(box), out), 0);
+	assert_string_equal(out, tok);
+	/* remembered under one secret, asked with keys that cannot open it */
+	assert_int_equal(token_open_remembered(&b, box, sizeof(box), out), -1);
+	assert_int_equal(token_open_remembered(&a, box, 10, out), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_secret_parsing),
 		cmocka_unit_test(test_secret_file_permissions),
 		cmocka_unit_test(test_two_secrets),
+		cmocka_unit_test(test_open_remembered),
 	};
 
 	if (sodium_init() < 0)
