@@ -147,8 +147,14 @@ test('through pgbouncer 1.18 in transaction mode with prepared statements on: wh
   });
   await pollUntil(async () => (await request(inst.port, 'GET', '/System/Ping')).status === 200,
     { attempts: 100, intervalMs: 100 });
+  // Flows side by side, so that both workers (two pgbouncer clients) run
+  // statements and pgbouncer hands each transaction whichever server
+  // connection is free: one flow after the other can stay on one server
+  // connection and never meet the problem.
   const rounds = [];
-  for (let round = 0; round < 5; round++) rounds.push(await flow(inst));
+  for (let batch = 0; batch < 3; batch++) {
+    rounds.push(...await Promise.all([0, 1, 2, 3].map(() => flow(inst))));
+  }
   const errors = [...new Set((inst.log.match(/prepared statement[^\n"]*/g) || []))].slice(0, 5);
   console.log(`KEYFIN_DB_PREPARED=on via pgbouncer 1.18 transaction mode:\n  ${rounds.map((r) => JSON.stringify(r)).join('\n  ')}` +
     `\n  keyfin log: ${JSON.stringify(errors)}`);
