@@ -2,8 +2,10 @@
  * The architectural ceiling of keyfin's design: a minimal libfcgi responder
  * with the same process model as `keyfin serve` (src/pool.c, src/main.c):
  * a pre-forked pool of N workers sharing one non-blocking unix socket, each
- * waiting in poll() and then accept4(), handing the connection to
- * FCGX_Accept_r through ipcFd, answering a small JSON body and finishing.
+ * taking a queued connection with accept4() or, when none is, waiting in an
+ * epoll set of its own (EPOLLEXCLUSIVE: one worker woken a connection),
+ * handing the connection to FCGX_Accept_r through ipcFd, answering a small
+ * JSON body and finishing.
  * No database, no logging, no parsing: what is left is nginx + FastCGI.
  *
  *   hello SOCKET_PATH WORKERS      (SIGTERM/SIGINT stop the pool)
@@ -13,7 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,23 +45,25 @@ static const char reply[] =
 
 static int worker(int listen_fd)
 {
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	FCGX_Request fr;
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
 
-	if (FCGX_InitRequest(&fr, listen_fd, 0) != 0)
+	ev.data.fd = listen_fd;
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) != 0 ||
+	    FCGX_InitRequest(&fr, listen_fd, 0) != 0)
 		return 1;
 	while (!stop) {
-		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-		int fd;
+		/* as keyfin's pool_accept: what is queued first, then wait */
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return 1;
-		}
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-			    errno == ECONNABORTED || errno == EPROTO)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (epoll_wait(epfd, &ev, 1, -1) < 0 && errno != EINTR)
+					return 1;
+				continue;
+			}
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 				continue;
 			return 1;
 		}

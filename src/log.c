@@ -1,11 +1,27 @@
 #include "keyfin/log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static enum log_level log_min = LOG_INFO;
+
+static struct {
+	int on;
+	size_t len;
+	char buf[16384];
+} log_kept;
+
+/* getpid() is a system call; a fork's child learns its own. */
+static pid_t log_pid;
+
+static void log_forked(void)
+{
+	log_pid = getpid();
+	log_kept.len = 0;       /* the parent's lines are the parent's to write */
+}
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
@@ -72,16 +88,21 @@ void log_begin(struct log_line *line, enum log_level level, const char *event)
 	struct timespec ts;
 
 	line->len = 0;
+	line->level = level;
 	line->enabled = level >= log_min;
 	if (!line->enabled)
 		return;
+	if (log_pid == 0) {
+		log_pid = getpid();
+		pthread_atfork(NULL, NULL, log_forked);
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	log_cstr(line, log_stamp(ts.tv_sec));
 	log_uint(line, (unsigned long long)(ts.tv_nsec / 1000000), 3);
 	log_cstr(line, "Z level=");
 	log_cstr(line, log_names[level]);
 	log_cstr(line, " pid=");
-	log_uint(line, (unsigned long long)getpid(), 1);
+	log_uint(line, (unsigned long long)log_pid, 1);
 	log_cstr(line, " event=");
 	log_cstr(line, event);
 }
@@ -136,15 +157,40 @@ void log_ms(struct log_line *line, const char *key, double ms)
 	log_uint(line, (unsigned long long)(us % 1000), 3);
 }
 
+static void log_write(const char *buf, size_t len)
+{
+	ssize_t w = write(STDERR_FILENO, buf, len);
+
+	(void)w;        /* nowhere left to report a failing stderr */
+}
+
+void log_set_buffered(int on)
+{
+	log_flush();
+	log_kept.on = on;
+}
+
+void log_flush(void)
+{
+	if (log_kept.len > 0)
+		log_write(log_kept.buf, log_kept.len);
+	log_kept.len = 0;
+}
+
 void log_end(struct log_line *line)
 {
-	ssize_t w;
-
 	if (!line->enabled)
 		return;
 	line->buf[line->len++] = '\n';
-	w = write(STDERR_FILENO, line->buf, line->len);
-	(void)w;        /* nowhere left to report a failing stderr */
+	if (log_kept.on && line->level <= LOG_INFO) {
+		if (log_kept.len + line->len > sizeof(log_kept.buf))
+			log_flush();
+		memcpy(log_kept.buf + log_kept.len, line->buf, line->len);
+		log_kept.len += line->len;
+		return;
+	}
+	log_flush();
+	log_write(line->buf, line->len);
 }
 
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)

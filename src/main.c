@@ -199,6 +199,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_connect_timeout);
 	if (app->store == NULL || FCGX_InitRequest(&fr, listen_fd, 0) != 0)
 		return 1;
+	log_set_buffered(1);            /* flushed whenever the worker waits */
 	(void)store_ready(app->store);  /* early, but a database that is down is fine */
 	for (;;) {
 		int fd;

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +37,7 @@ static pid_t pool_spawn(int listen_fd, pool_worker_fn *worker, void *ctx,
 {
 	struct sigaction sa;
 	pid_t pid = fork();
+	int rc;
 
 	if (pid != 0)
 		return pid;
@@ -49,7 +50,9 @@ static pid_t pool_spawn(int listen_fd, pool_worker_fn *worker, void *ctx,
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	_exit(worker(listen_fd, &worker_stop, ctx));
+	rc = worker(listen_fd, &worker_stop, ctx);
+	log_flush();
+	_exit(rc);
 }
 
 /* Open the FastCGI socket; "unix:/path" or what FCGX_OpenSocket takes. */
@@ -74,7 +77,7 @@ static int pool_listen(const struct config *cfg, const char **unix_path)
 	 * Who may reach the socket is decided by its directory's mode. */
 	if (*unix_path != NULL)
 		chmod(*unix_path, 0666);
-	/* Workers wait in poll() and then accept without blocking: the one
+	/* Workers wait in epoll and then accept without blocking: the one
 	 * that loses the race goes back to waiting, and a stopping worker can
 	 * take what is queued and leave when nothing is (see pool_accept). */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
@@ -212,12 +215,36 @@ static int64_t pool_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Each worker waits on the listening socket through an epoll set of its own
+ * with EPOLLEXCLUSIVE: a new connection wakes one waiting worker, not all
+ * of them (with poll() every idle worker woke, and all but one found
+ * nothing: three wasted wake-ups a request with four workers).
+ */
+static int pool_wait(int listen_fd)
+{
+	static int epfd = -1;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+
+	if (epfd < 0) {
+		epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (epfd < 0)
+			return -1;
+		ev.data.fd = listen_fd;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) != 0) {
+			close(epfd);
+			epfd = -1;
+			return -1;
+		}
+	}
+	return epoll_wait(epfd, &ev, 1, -1);
+}
+
 int pool_accept(int listen_fd, volatile int *stop)
 {
 	static int64_t drain_until;
 
 	for (;;) {
-		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
 		int fd;
 
 		/* a stopping worker takes what was queued when the stop came, not
@@ -226,15 +253,19 @@ int pool_accept(int listen_fd, volatile int *stop)
 			drain_until = pool_now_ms() + POOL_DRAIN_MS;
 		if (*stop && pool_now_ms() > drain_until)
 			return -2;
-		if (!*stop && poll(&p, 1, -1) < 0 && errno != EINTR)
-			return -1;
+		/* what is queued first: under load the next connection is
+		 * already waiting, and a worker takes it without a wake-up */
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			return fd;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (*stop)
 				return -2;      /* stopping, and nothing left queued */
-			continue;           /* another worker took it */
+			/* idle: the log lines kept meanwhile go out now */
+			log_flush();
+			if (pool_wait(listen_fd) < 0 && errno != EINTR)
+				return -1;
+			continue;
 		}
 		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
 			return -1;
