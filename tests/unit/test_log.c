@@ -1,6 +1,7 @@
 /* Unit tests for src/log.c: the logfmt line, built without printf. */
 #include "cmocka_prelude.h"
 
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +98,67 @@ static void test_bounded(void **state)
 	assert_true(line.len <= sizeof(line.buf) - 1);
 }
 
+/* What reached stderr (a pipe) since the last call. */
+static size_t drain(int fd, char *out, size_t cap)
+{
+	ssize_t n = read(fd, out, cap - 1);
+
+	out[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void test_buffered(void **state)
+{
+	struct log_line line;
+	char got[65536];
+	int p[2], saved = dup(STDERR_FILENO);
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	dup2(p[1], STDERR_FILENO);
+	log_set_buffered(1);
+	log_begin(&line, LOG_INFO, "one");
+	log_end(&line);
+	log_begin(&line, LOG_INFO, "two");
+	log_end(&line);
+	assert_int_equal(drain(p[0], got, sizeof(got)), 0);     /* kept */
+	log_flush();
+	drain(p[0], got, sizeof(got));
+	assert_non_null(strstr(got, "event=one\n"));
+	assert_non_null(strstr(got, "event=two\n"));
+	/* a warning goes out at once, after what was kept */
+	log_begin(&line, LOG_INFO, "three");
+	log_end(&line);
+	log_begin(&line, LOG_WARN, "four");
+	log_end(&line);
+	drain(p[0], got, sizeof(got));
+	assert_non_null(strstr(got, "event=three\n"));
+	assert_true(strstr(got, "event=three") < strstr(got, "event=four"));
+	/* more than the buffer holds: written as it fills, nothing lost */
+	for (int i = 0; i < 400; i++) {
+		log_begin(&line, LOG_INFO, "many");
+		log_end(&line);
+	}
+	log_flush();
+	{
+		size_t total = 0, n;
+		int lines = 0;
+
+		while ((n = drain(p[0], got, sizeof(got))) > 0) {
+			total += n;
+			for (char *c = got; (c = strstr(c, "event=many\n")) != NULL; c++)
+				lines++;
+		}
+		assert_int_equal(lines, 400);
+		assert_true(total > 16384);
+	}
+	log_set_buffered(0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_level_filter),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_buffered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
