@@ -1,10 +1,14 @@
 #include "keyfin/auth.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "keyfin/log.h"
+#include "keyfin/metrics.h"
 #include "keyfin/uri.h"
 
 static void use_token(struct caller *c, const char *value, size_t len)
@@ -83,7 +87,7 @@ void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
 /* Keep DateLastActivity true without a write per request: at most one per
  * token per activity_interval (the query itself re-checks the age, so many
  * workers and instances still write about once). */
-static void auth_touch(struct app *app, const struct store_principal *who,
+static void auth_touch(struct app *app, struct store_principal *who,
 		       const char *remote_addr)
 {
 	int interval = app->cfg->activity_interval;
@@ -93,6 +97,134 @@ static void auth_touch(struct app *app, const struct store_principal *who,
 		return;
 	if (store_touch(app->store, who->kind, who->id, interval, remote_addr) != STORE_OK)
 		log_msg(LOG_WARN, "touch", "could not record last activity");
+	else
+		who->last_activity_us = now_us;
+}
+
+/*
+ * Who a token is, remembered by each worker, so that a key used over and
+ * over (every request of every integration) is not looked up every time.
+ *
+ * Revocation stays immediate, across workers and instances: every change
+ * that takes a right away adds one to a generation counter in the same
+ * transaction (triggers, sql/0004_revocations.sql).  An entry is used only
+ * while the worker has read the current generation within the last
+ * KEYFIN_AUTH_CACHE_MS, measured from when it *sent* the query that read it,
+ * and a revoking request waits KEYFIN_AUTH_CACHE_MS after its commit before
+ * it answers (auth_revocation_wait).  So a request that arrives after that
+ * answer finds every worker either having read the new generation (which
+ * empties its memory) or past its limit and asking again.  An entry also
+ * ends at a key's expiry and after AUTH_REMEMBER_MS at most (names and
+ * device fields then come fresh from the database).
+ */
+#define AUTH_REMEMBER_SLOTS 128
+#define AUTH_REMEMBER_MS 10000
+
+struct auth_remembered {
+	bool used;
+	unsigned char digest[TOKEN_DIGEST_LEN];
+	char remote[64];                /* allowed_ips is decided per address */
+	int64_t generation;
+	int64_t looked_up_us;           /* monotonic, when the lookup was sent */
+	struct store_principal who;
+};
+
+static struct {
+	struct auth_remembered *slot;   /* AUTH_REMEMBER_SLOTS, made on first use */
+	int64_t generation;             /* the newest read; -1: none yet */
+	int64_t checked_us;             /* when the query that read it was sent */
+} remembered = { NULL, -1, 0 };
+
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A generation read by a query sent at `sent_us`. */
+static void auth_saw_generation(int64_t generation, int64_t sent_us)
+{
+	if (generation < remembered.generation)
+		return;         /* an older reading: it says nothing new */
+	if (generation > remembered.generation && remembered.slot != NULL)
+		for (int i = 0; i < AUTH_REMEMBER_SLOTS; i++)
+			remembered.slot[i].used = false;
+	remembered.generation = generation;
+	if (sent_us > remembered.checked_us)
+		remembered.checked_us = sent_us;
+}
+
+static struct auth_remembered *auth_slot(const unsigned char digest[TOKEN_DIGEST_LEN])
+{
+	uint32_t h;
+
+	if (remembered.slot == NULL) {
+		remembered.slot = calloc(AUTH_REMEMBER_SLOTS, sizeof(*remembered.slot));
+		if (remembered.slot == NULL)
+			return NULL;
+	}
+	memcpy(&h, digest, sizeof(h));  /* a keyed hash: already uniform */
+	return &remembered.slot[h % AUTH_REMEMBER_SLOTS];
+}
+
+/* The remembered answer for this token from this address, if it may be
+ * used; may ask PostgreSQL for the generation.  NULL: look it up. */
+static struct auth_remembered *auth_recall(struct app *app,
+					   const unsigned char digest[TOKEN_DIGEST_LEN],
+					   const char *remote)
+{
+	int64_t window_us = (int64_t)app->cfg->auth_cache_ms * 1000;
+	struct auth_remembered *e = window_us > 0 ? auth_slot(digest) : NULL;
+	int64_t now = monotonic_us(), generation;
+
+	if (e == NULL || !e->used || now - e->looked_up_us > AUTH_REMEMBER_MS * 1000LL ||
+	    sodium_memcmp(e->digest, digest, TOKEN_DIGEST_LEN) != 0 ||
+	    strcmp(e->remote, remote ? remote : "") != 0)
+		return NULL;
+	if (e->who.expires_us != 0) {
+		struct timespec real;
+
+		clock_gettime(CLOCK_REALTIME, &real);
+		if (e->who.expires_us <= (int64_t)real.tv_sec * 1000000 + real.tv_nsec / 1000)
+			return NULL;
+	}
+	if (now - remembered.checked_us > window_us) {
+		if (store_generation(app->store, &generation) != STORE_OK)
+			return NULL;
+		auth_saw_generation(generation, now);
+	}
+	return e->used && e->generation == remembered.generation ? e : NULL;
+}
+
+static void auth_remember(struct app *app, const unsigned char digest[TOKEN_DIGEST_LEN],
+			  const char *remote, const struct store_principal *who,
+			  int64_t generation, int64_t sent_us)
+{
+	struct auth_remembered *e;
+
+	if (app->cfg->auth_cache_ms <= 0)
+		return;
+	auth_saw_generation(generation, sent_us);
+	if (generation != remembered.generation || (e = auth_slot(digest)) == NULL ||
+	    strlen(remote ? remote : "") >= sizeof(e->remote))
+		return;
+	e->used = true;
+	memcpy(e->digest, digest, TOKEN_DIGEST_LEN);
+	snprintf(e->remote, sizeof(e->remote), "%s", remote ? remote : "");
+	e->generation = generation;
+	e->looked_up_us = sent_us;
+	e->who = *who;
+}
+
+void auth_revocation_wait(const struct app *app)
+{
+	struct timespec ts = { app->cfg->auth_cache_ms / 1000,
+			       (long)(app->cfg->auth_cache_ms % 1000) * 1000000L };
+
+	while (app->cfg->auth_cache_ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 int auth_require(struct app *app, struct caller *c, enum auth_level level)
@@ -109,14 +241,29 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 		/* keyfin only makes 32 lowercase hex: anything else is unknown */
 		if (!token_is_wellformed(c->token, c->token_len))
 			return 401;
+		struct auth_remembered *known;
+		int64_t generation = 0, sent_us = 0;
+
 		count = token_digests(app->keys, c->token, c->token_len, digests);
-		st = store_lookup_token(app->store, digests, count, c->remote_addr, &c->who);
-		if (st == STORE_NOT_FOUND)
-			return 401;
-		if (st != STORE_OK)
-			return 503;
+		known = auth_recall(app, digests[0], c->remote_addr);
+		if (known != NULL) {
+			c->who = known->who;
+			metrics_auth_remembered();
+		} else {
+			sent_us = monotonic_us();
+			st = store_lookup_token(app->store, digests, count, c->remote_addr,
+						&c->who, &generation);
+			if (st == STORE_NOT_FOUND)
+				return 401;
+			if (st != STORE_OK)
+				return 503;
+		}
 		c->resolved = true;
 		auth_touch(app, &c->who, c->remote_addr);
+		if (known == NULL)
+			auth_remember(app, digests[0], c->remote_addr, &c->who, generation, sent_us);
+		else
+			known->who.last_activity_us = c->who.last_activity_us;
 	}
 	if (c->who.kind == STORE_PRINCIPAL_KEY) {
 		if (!c->who.address_allowed)

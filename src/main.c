@@ -18,6 +18,7 @@
 #include "keyfin/apikey.h"
 #include "keyfin/app.h"
 #include "keyfin/audit.h"
+#include "keyfin/auth.h"
 #include "keyfin/config.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
@@ -320,8 +321,14 @@ static int cmd_key(int argc, char **argv, struct store *s)
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return store_key_list(s, print_key, NULL) == STORE_OK ? 0 : 1;
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+		struct app waiting = { .cfg = &cfg };
+
 		st = apikey_revoke(&keys, s, argv[2], &cli_actor);
-		return st == STORE_OK ? 0 : 1;
+		if (st != STORE_OK)
+			return 1;
+		/* as the API's DELETE: done once no worker can still accept it */
+		auth_revocation_wait(&waiting);
+		return 0;
 	}
 	fputs(usage, stderr);
 	return 2;

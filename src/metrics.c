@@ -25,6 +25,7 @@ struct metrics_shared {
 	uint64_t latency_count;
 	uint64_t auth_failures[2];      /* 401, 403 */
 	uint64_t login_failures;
+	uint64_t auth_remembered;
 	uint64_t db_errors;
 	uint64_t db_reconnects;
 	uint64_t worker_restarts;
@@ -83,6 +84,12 @@ void metrics_auth_failure(int status)
 {
 	if (shared != NULL)
 		add(&shared->auth_failures[status == 403], 1);
+}
+
+void metrics_auth_remembered(void)
+{
+	if (shared != NULL)
+		add(&shared->auth_remembered, 1);
 }
 
 void metrics_login_failure(void)
@@ -213,6 +220,9 @@ char *metrics_render(size_t *len)
 	     (unsigned long long)get(&shared->auth_failures[1]));
 	put_counter(&t, "keyfin_login_failures_total", "Logins refused (wrong name or "
 		    "password, disabled or locked user).", get(&shared->login_failures));
+	put_counter(&t, "keyfin_auth_remembered_total", "Credentials a worker knew "
+		    "without asking the database (KEYFIN_AUTH_CACHE_MS).",
+		    get(&shared->auth_remembered));
 	put_counter(&t, "keyfin_db_errors_total", "Database calls that failed "
 		    "(unreachable included).", get(&shared->db_errors));
 	put_counter(&t, "keyfin_db_reconnects_total", "Connections to PostgreSQL made "

@@ -13,38 +13,44 @@ struct route {
 	const char *pattern;
 	enum auth_level level;
 	handler_fn *handle;
+	/* REVOKES: can take a right away (delete a key or session, disable or
+	 * demote a user, narrow a key, replace a device's session at login):
+	 * a success waits for every worker to forget (auth_revocation_wait) */
+	bool revokes;
 };
 
+#define REVOKES true
+
 static const struct route routes[] = {
-	{ "GET", "/System/Ping", AUTH_ANONYMOUS, handle_ping },
-	{ "POST", "/System/Ping", AUTH_ANONYMOUS, handle_ping },
-	{ "GET", "/health", AUTH_ANONYMOUS, handle_health },
-	{ "GET", "/health/live", AUTH_ANONYMOUS, handle_health_live },
-	{ "GET", "/health/ready", AUTH_ANONYMOUS, handle_health },
-	{ "GET", "/metrics", AUTH_ANONYMOUS, handle_metrics },
-	{ "GET", "/System/Info/Public", AUTH_ANONYMOUS, handle_info_public },
-	{ "GET", "/System/Info", AUTH_USER, handle_info },
-	{ "GET", "/Auth/Keys", AUTH_ADMIN, handle_keys_list },
-	{ "POST", "/Auth/Keys", AUTH_ADMIN, handle_keys_create },
-	{ "DELETE", "/Auth/Keys/*", AUTH_ADMIN, handle_keys_revoke },
-	{ "POST", "/Users/AuthenticateByName", AUTH_ANONYMOUS, handle_authenticate },
-	{ "GET", "/Users/Me", AUTH_USER, handle_users_me },
-	{ "GET", "/Users", AUTH_ADMIN, handle_users_list },
-	{ "GET", "/Users/Public", AUTH_ANONYMOUS, handle_users_public },
-	{ "POST", "/Users/New", AUTH_ADMIN, handle_users_new },
-	{ "GET", "/Users/*", AUTH_USER, handle_users_get },
-	{ "DELETE", "/Users/*", AUTH_ADMIN, handle_users_delete },
-	{ "POST", "/Users/*/Policy", AUTH_ADMIN, handle_users_policy },
-	{ "POST", "/Users/*/Password", AUTH_USER, handle_users_password },
-	{ "POST", "/Sessions/Logout", AUTH_USER, handle_logout },
-	{ "GET", "/System/ActivityLog/Entries", AUTH_ADMIN, handle_activity },
-	{ "GET", "/keyfin/v1/verify", AUTH_ANONYMOUS, handle_verify },
-	{ "GET", "/keyfin/v1/keys", AUTH_ADMIN, handle_ext_list },
-	{ "POST", "/keyfin/v1/keys", AUTH_ADMIN, handle_ext_create },
-	{ "GET", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_get },
-	{ "PATCH", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_update },
-	{ "DELETE", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_delete },
-	{ "POST", "/keyfin/v1/keys/*/roll", AUTH_ADMIN, handle_ext_roll },
+	{ "GET", "/System/Ping", AUTH_ANONYMOUS, handle_ping, false },
+	{ "POST", "/System/Ping", AUTH_ANONYMOUS, handle_ping, false },
+	{ "GET", "/health", AUTH_ANONYMOUS, handle_health, false },
+	{ "GET", "/health/live", AUTH_ANONYMOUS, handle_health_live, false },
+	{ "GET", "/health/ready", AUTH_ANONYMOUS, handle_health, false },
+	{ "GET", "/metrics", AUTH_ANONYMOUS, handle_metrics, false },
+	{ "GET", "/System/Info/Public", AUTH_ANONYMOUS, handle_info_public, false },
+	{ "GET", "/System/Info", AUTH_USER, handle_info, false },
+	{ "GET", "/Auth/Keys", AUTH_ADMIN, handle_keys_list, false },
+	{ "POST", "/Auth/Keys", AUTH_ADMIN, handle_keys_create, false },
+	{ "DELETE", "/Auth/Keys/*", AUTH_ADMIN, handle_keys_revoke, REVOKES },
+	{ "POST", "/Users/AuthenticateByName", AUTH_ANONYMOUS, handle_authenticate, REVOKES },
+	{ "GET", "/Users/Me", AUTH_USER, handle_users_me, false },
+	{ "GET", "/Users", AUTH_ADMIN, handle_users_list, false },
+	{ "GET", "/Users/Public", AUTH_ANONYMOUS, handle_users_public, false },
+	{ "POST", "/Users/New", AUTH_ADMIN, handle_users_new, false },
+	{ "GET", "/Users/*", AUTH_USER, handle_users_get, false },
+	{ "DELETE", "/Users/*", AUTH_ADMIN, handle_users_delete, REVOKES },
+	{ "POST", "/Users/*/Policy", AUTH_ADMIN, handle_users_policy, REVOKES },
+	{ "POST", "/Users/*/Password", AUTH_USER, handle_users_password, REVOKES },
+	{ "POST", "/Sessions/Logout", AUTH_USER, handle_logout, REVOKES },
+	{ "GET", "/System/ActivityLog/Entries", AUTH_ADMIN, handle_activity, false },
+	{ "GET", "/keyfin/v1/verify", AUTH_ANONYMOUS, handle_verify, false },
+	{ "GET", "/keyfin/v1/keys", AUTH_ADMIN, handle_ext_list, false },
+	{ "POST", "/keyfin/v1/keys", AUTH_ADMIN, handle_ext_create, false },
+	{ "GET", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_get, false },
+	{ "PATCH", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_update, REVOKES },
+	{ "DELETE", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_delete, REVOKES },
+	{ "POST", "/keyfin/v1/keys/*/roll", AUTH_ADMIN, handle_ext_roll, REVOKES },
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -138,6 +144,8 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 			return;
 		}
 		rt->handle(app, r, c, arg);
+		if (rt->revokes && r->status >= 200 && r->status < 300)
+			auth_revocation_wait(app);
 		return;
 	}
 	if (allow[0] != '\0')

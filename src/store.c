@@ -36,20 +36,24 @@
 	"SELECT 1, s.id, u.id IS NULL, coalesce(replace(u.id::text, '-', ''), ''), " \
 	"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), " \
 	"(extract(epoch from s.last_activity_at) * 1000000)::int8, " \
-	"s.client, s.device_name, s.device_id, s.app_version, '', true " \
+	"s.client, s.device_name, s.device_id, s.app_version, '', true, 0::int8, " \
+	"(SELECT generation FROM keyfin_revocations) " \
 	"FROM sessions s LEFT JOIN users u ON u.id = s.user_id " \
 	"WHERE s.token_digest " MATCH " " \
 	"UNION ALL " \
 	"SELECT 2, k.id, false, '', '', true, false, " \
 	"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), " \
 	"k.app_name, '', '', '', coalesce(array_to_string(k.scopes, chr(10)), ''), " \
-	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false) " \
+	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false), " \
+	"coalesce((extract(epoch from k.expires_at) * 1000000)::int8, 0), " \
+	"(SELECT generation FROM keyfin_revocations) " \
 	"FROM api_keys k WHERE k.key_digest " MATCH " " \
 	"AND (k.expires_at IS NULL OR k.expires_at > now())"
 
 enum stmt {
 	STMT_LOOKUP_TOKEN,
 	STMT_LOOKUP_TOKEN2,
+	STMT_GENERATION,
 	STMT_TOUCH_SESSION,
 	STMT_TOUCH_KEY,
 	STMT_SERVER_ID,
@@ -99,6 +103,9 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 	 * a key's allowed_ips here, where PostgreSQL knows CIDR. */
 	[STMT_LOOKUP_TOKEN] = { "lookup_token", 2, true, LOOKUP_SQL("= $1", "$2") },
 	[STMT_LOOKUP_TOKEN2] = { "lookup_token2", 3, true, LOOKUP_SQL("IN ($1, $2)", "$3") },
+	/* has anything been revoked (sql/0004_revocations.sql)? */
+	[STMT_GENERATION] = { "generation", 0, true,
+		"SELECT generation FROM keyfin_revocations" },
 	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
 		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
 		"AND last_activity_at < now() - $2::int * interval '1 second' RETURNING user_id) "
@@ -608,7 +615,7 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1])
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
-				     struct store_principal *out)
+				     struct store_principal *out, int64_t *generation)
 {
 	struct params p = { .n = 0 };
 	enum store_status st;
@@ -642,6 +649,25 @@ enum store_status store_lookup_token(struct store *s,
 	copy_field(out->app_version, sizeof(out->app_version), res, i, 11);
 	copy_field(out->scopes, sizeof(out->scopes), res, i, 12);
 	out->address_allowed = bool_field(res, i, 13);
+	out->expires_us = int_field(res, i, 14);
+	*generation = int_field(res, i, 15);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_generation(struct store *s, int64_t *generation)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res = store_exec(s, STMT_GENERATION, &p, &st);
+
+	if (res == NULL)
+		return st;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return STORE_ERROR;
+	}
+	*generation = int_field(res, 0, 0);
 	PQclear(res);
 	return STORE_OK;
 }

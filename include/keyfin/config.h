@@ -20,6 +20,7 @@ struct config {
 	const char *server_name;
 	bool migrate_on_start;
 	int activity_interval;
+	int auth_cache_ms;
 	bool db_prepared;
 	int db_connect_timeout;
 	int max_body;

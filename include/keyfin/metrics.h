@@ -18,6 +18,7 @@ int metrics_init(const char *const *routes, size_t count);
  * metrics_init(), or -1 for a path no route matched. */
 void metrics_request(int route, int status, double seconds);
 void metrics_auth_failure(int status);          /* 401 or 403 */
+void metrics_auth_remembered(void);
 void metrics_login_failure(void);
 void metrics_db_error(void);
 void metrics_db_reconnect(void);

@@ -93,6 +93,7 @@ struct store_principal {
 	char app_version[STORE_TEXT_MAX + 1];
 	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1]; /* "" = admin */
 	bool address_allowed;           /* by the key's allowed_ips */
+	int64_t expires_us;             /* a key's expiry, 0: never */
 };
 
 struct store_key {
@@ -130,7 +131,12 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
-				     struct store_principal *out);
+				     struct store_principal *out, int64_t *generation);
+
+/* The revocation generation (sql/0004_revocations.sql): it grows with every
+ * change that takes a right away.  store_lookup_token gives the one its
+ * answer was read with. */
+enum store_status store_generation(struct store *s, int64_t *generation);
 
 /* Record use (and, for a key, the address), unless it was recorded less
  * than `interval` seconds ago. */

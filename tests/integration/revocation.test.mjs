@@ -1,0 +1,119 @@
+// Workers remember who a token is (KEYFIN_AUTH_CACHE_MS, src/auth.c), and
+// revocation stays immediate: once a revoking request has answered, no
+// worker accepts what it took away.  Each test first makes every worker
+// remember the credential (bursts of parallel requests, checked in
+// /metrics), then revokes, then sends a burst again at once.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  useStack, logsCleanTest, unique, psql, pollUntil, assertNoContent,
+} from './harness.mjs';
+
+const WORKERS = 4;
+const S = useStack('revocation', { KEYFIN_WORKERS: String(WORKERS) });
+
+function remembered(metrics) {
+  const m = metrics.match(/^keyfin_auth_remembered_total (\d+)$/m);
+  return m ? Number(m[1]) : 0;
+}
+
+// n requests at once (spread over the workers); their statuses.
+async function burst(token, { path = '/System/Info', method = 'GET', n = 48 } = {}) {
+  const rs = await Promise.all(Array.from({ length: n }, () => S.req(method, path, { token })));
+  return rs.map((r) => r.status);
+}
+
+// Bursts until the workers answer this token from memory (bounded).
+async function warm(token, path = '/System/Info') {
+  const before = remembered((await S.req('GET', '/metrics')).body);
+  for (let round = 0; round < 5; round++) {
+    const statuses = await burst(token, { path });
+    assert.deepEqual([...new Set(statuses)], [200], `${path} works before the revocation`);
+  }
+  const after = remembered((await S.req('GET', '/metrics')).body);
+  assert.ok(after - before >= 100, `answered from memory (${after - before} of 240)`);
+}
+
+function allRefused(statuses, want, what) {
+  const counts = statuses.reduce((m, s) => ({ ...m, [s]: (m[s] || 0) + 1 }), {});
+  assert.deepEqual(counts, { [want]: statuses.length }, `${what}: every request refused`);
+}
+
+test('a revoked key is refused by every worker as soon as DELETE has answered', async () => {
+  const admin = await S.adminToken();
+  for (let round = 0; round < 3; round++) {
+    const key = await S.createKey(unique('rev-key'));
+    await warm(key);
+    assertNoContent(await S.req('DELETE', `/Auth/Keys/${key}`, { token: admin }), 'revoke');
+    allRefused(await burst(key), 401, `round ${round}`);
+  }
+});
+
+test('a logged-out session is refused by every worker', async () => {
+  const user = await S.createUser();
+  const { token } = await S.loginToken(user.name, user.password, { DeviceId: unique('dev') });
+  await warm(token);
+  assertNoContent(await S.req('POST', '/Sessions/Logout', { token }), 'logout');
+  allRefused(await burst(token), 401, 'after logout');
+});
+
+test('a disabled user and a demoted administrator lose their rights at once', async () => {
+  const user = await S.createUser({ admin: true });
+  const { token } = await S.loginToken(user.name, user.password, { DeviceId: unique('dev') });
+  await warm(token, '/Auth/Keys');
+  await S.setPolicy(user.id, { IsAdministrator: false });
+  allRefused(await burst(token, { path: '/Auth/Keys' }), 403, 'demoted');
+  await warm(token);
+  await S.setPolicy(user.id, { IsDisabled: true });
+  allRefused(await burst(token), 401, 'disabled');
+});
+
+test('narrowing a key (scopes, expiry, addresses) holds at once', async () => {
+  const admin = await S.adminToken();
+  const made = await S.req('POST', '/keyfin/v1/keys', { token: admin, body: { app: unique('rev-ext') } });
+  assert.equal(made.status, 201, made.body);
+  const { id, key } = made.json;
+  S.remember(key);
+  await warm(key, '/Auth/Keys');
+  let r = await S.req('PATCH', `/keyfin/v1/keys/${id}`, { token: admin, body: { scopes: ['read'] } });
+  assert.equal(r.status, 200, r.body);
+  allRefused(await burst(key, { path: '/Auth/Keys' }), 403, 'scoped to read');
+  await warm(key);
+  r = await S.req('PATCH', `/keyfin/v1/keys/${id}`, { token: admin, body: { allowed_ips: ['10.9.8.0/24'] } });
+  assert.equal(r.status, 200, r.body);
+  allRefused(await burst(key), 403, 'not from this address');
+  r = await S.req('PATCH', `/keyfin/v1/keys/${id}`, { token: admin, body: { allowed_ips: null } });
+  assert.equal(r.status, 200, r.body);
+  await warm(key);
+  r = await S.req('PATCH', `/keyfin/v1/keys/${id}`, {
+    token: admin, body: { expires_at: new Date(Date.now() - 60_000).toISOString() },
+  });
+  assert.equal(r.status, 200, r.body);
+  allRefused(await burst(key), 401, 'expired');
+});
+
+test('a key deleted by hand in PostgreSQL stops working within KEYFIN_AUTH_CACHE_MS', async () => {
+  const key = await S.createKey(unique('rev-sql'));
+  await warm(key);
+  await psql(await S.databaseUrl(), "DELETE FROM api_keys WHERE app_name LIKE 'rev-sql%'");
+  // no request of ours waited: poll (bounded) until every worker refuses it
+  const refused = await pollUntil(async () => (await burst(key)).every((s) => s === 401),
+    { attempts: 40, intervalMs: 25 });
+  assert.ok(refused, 'refused everywhere after the trigger counted the deletion');
+});
+
+test('the revocation generation counts what takes rights away, not what uses them', async () => {
+  const url = await S.databaseUrl();
+  const generation = async () => Number((await psql(url,
+    'SELECT generation FROM keyfin_revocations')).stdout.trim());
+  const key = await S.createKey(unique('rev-gen'));
+  const g0 = await generation();
+  await burst(key);                               // use, touch last activity
+  await S.createKey(unique('rev-gen-other'));     // a new key
+  assert.equal(await generation(), g0, 'using and creating revoke nothing');
+  assertNoContent(await S.req('DELETE', `/Auth/Keys/${key}`, { token: await S.adminToken() }));
+  assert.ok(await generation() > g0, 'a revocation counts');
+});
+
+logsCleanTest(test, S);
