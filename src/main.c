@@ -134,8 +134,9 @@ static void sweep_unused(struct app *app)
 			cfg.revoke_unused_days);
 }
 
-/* One request, from accept to log line. */
-static void serve_request(struct app *app, FCGX_Request *fr)
+/* One request, from accept to log line.  Returns how many milliseconds
+ * its answer must be held back (a revocation: see struct held). */
+static int serve_request(struct app *app, FCGX_Request *fr)
 {
 	static struct caller caller;    /* 20 KiB: not on the stack */
 	const char *route = "invalid";
@@ -172,6 +173,7 @@ static void serve_request(struct app *app, FCGX_Request *fr)
 	log_end(&line);
 	caller.resolved = false;
 	http_req_release(&r);
+	return r.hold_ms;
 }
 
 /*
@@ -191,41 +193,113 @@ static void finish_request(FCGX_Request *fr)
 	fr->detached = 0;
 }
 
+/*
+ * A revoking request answers only once no worker can still accept what it
+ * revoked (KEYFIN_AUTH_CACHE_MS after its commit, src/auth.c).  A worker
+ * does not sleep meanwhile: it keeps the finished answer back, unsent, and
+ * serves other connections; finish_due() sends it when its time comes.
+ * Slot 0.. of `held` are FastCGI requests; due_us 0 marks a free one.
+ */
+#define HELD_MAX 32
+
+struct held {
+	FCGX_Request fr[HELD_MAX + 1];
+	int64_t due_us[HELD_MAX + 1];
+	int count;
+};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Send what is due, after waiting for the first to be due if `wait`;
+ * returns the milliseconds until the next answer is due, -1 when none is
+ * held. */
+static int finish_due(struct held *h, bool wait)
+{
+	int64_t next = 0, now = now_us();
+
+	for (int i = 0; wait && i <= HELD_MAX; i++)
+		if (h->due_us[i] != 0 && (next == 0 || h->due_us[i] < next))
+			next = h->due_us[i];
+	if (next > now) {
+		struct timespec ts = { (next - now) / 1000000, (next - now) % 1000000 * 1000 };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		now = now_us();
+	}
+	next = 0;
+	for (int i = 0; i <= HELD_MAX && h->count > 0; i++) {
+		if (h->due_us[i] == 0)
+			continue;
+		if (h->due_us[i] <= now) {
+			finish_request(&h->fr[i]);
+			h->due_us[i] = 0;
+			h->count--;
+		} else if (next == 0 || h->due_us[i] < next) {
+			next = h->due_us[i];
+		}
+	}
+	return next == 0 ? -1 : (int)((next - now + 999) / 1000);
+}
+
 static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 {
+	static struct held held;
 	struct app *app = ctx;
-	FCGX_Request fr;
 
 	/* each worker has a connection of its own, made after the fork */
 	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_connect_timeout);
-	if (app->store == NULL || FCGX_InitRequest(&fr, listen_fd, 0) != 0)
+	if (app->store == NULL)
 		return 1;
+	for (int i = 0; i <= HELD_MAX; i++)
+		if (FCGX_InitRequest(&held.fr[i], listen_fd, 0) != 0)
+			return 1;
 	log_set_buffered(1);            /* flushed whenever the worker waits */
 	(void)store_ready(app->store);  /* early, but a database that is down is fine */
 	for (;;) {
-		int fd;
+		FCGX_Request *fr = NULL;
+		int fd, hold_ms;
 
 		sweep_unused(app);
-		fd = pool_accept(listen_fd, stop);
-
+		fd = pool_accept(listen_fd, stop, finish_due(&held, false));
+		if (fd == -3)
+			continue;       /* an answer held back is due */
 		if (fd == -2)
 			break;
 		if (fd < 0) {
 			log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
 			return 1;
 		}
+		for (int i = 0; fr == NULL; i++)
+			if (held.due_us[i] == 0)
+				fr = &held.fr[i];
 		/* libfcgi reads the request from a connection it is handed when
 		 * ipcFd is set and the last one is kept (its public fields) */
-		fr.ipcFd = fd;
-		fr.keepConnection = 1;
-		if (FCGX_Accept_r(&fr) < 0) {
+		fr->ipcFd = fd;
+		fr->keepConnection = 1;
+		if (FCGX_Accept_r(fr) < 0) {
 			/* not a FastCGI request; the connection is closed */
-			FCGX_Finish_r(&fr);
+			FCGX_Finish_r(fr);
 			continue;
 		}
-		serve_request(app, &fr);
-		finish_request(&fr);
+		hold_ms = serve_request(app, fr);
+		if (hold_ms <= 0) {
+			finish_request(fr);
+			continue;
+		}
+		held.due_us[fr - held.fr] = now_us() + (int64_t)hold_ms * 1000;
+		/* one slot stays free for the next connection */
+		if (++held.count == HELD_MAX)
+			finish_due(&held, true);
 	}
+	while (held.count > 0)
+		finish_due(&held, true);
 	store_free(app->store);
 	return 0;
 }

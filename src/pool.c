@@ -221,7 +221,7 @@ static int64_t pool_now_ms(void)
  * of them (with poll() every idle worker woke, and all but one found
  * nothing: three wasted wake-ups a request with four workers).
  */
-static int pool_wait(int listen_fd)
+static int pool_wait(int listen_fd, int timeout_ms)
 {
 	static int epfd = -1;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
@@ -237,10 +237,10 @@ static int pool_wait(int listen_fd)
 			return -1;
 		}
 	}
-	return epoll_wait(epfd, &ev, 1, -1);
+	return epoll_wait(epfd, &ev, 1, timeout_ms);
 }
 
-int pool_accept(int listen_fd, volatile int *stop)
+int pool_accept(int listen_fd, volatile int *stop, int timeout_ms)
 {
 	static int64_t drain_until;
 
@@ -263,8 +263,13 @@ int pool_accept(int listen_fd, volatile int *stop)
 				return -2;      /* stopping, and nothing left queued */
 			/* idle: the log lines kept meanwhile go out now */
 			log_flush();
-			if (pool_wait(listen_fd) < 0 && errno != EINTR)
-				return -1;
+			switch (pool_wait(listen_fd, timeout_ms)) {
+			case 0:
+				return -3;
+			case -1:
+				if (errno != EINTR)
+					return -1;
+			}
 			continue;
 		}
 		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)

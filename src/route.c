@@ -15,7 +15,8 @@ struct route {
 	handler_fn *handle;
 	/* REVOKES: can take a right away (delete a key or session, disable or
 	 * demote a user, narrow a key, replace a device's session at login):
-	 * a success waits for every worker to forget (auth_revocation_wait) */
+	 * a success is answered only once every worker has forgotten
+	 * (KEYFIN_AUTH_CACHE_MS later: src/main.c holds the answer back) */
 	bool revokes;
 };
 
@@ -145,7 +146,7 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 		}
 		rt->handle(app, r, c, arg);
 		if (rt->revokes && r->status >= 200 && r->status < 300)
-			auth_revocation_wait(app);
+			r->hold_ms = app->cfg->auth_cache_ms;
 		return;
 	}
 	if (allow[0] != '\0')

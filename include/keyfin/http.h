@@ -32,6 +32,7 @@ struct req {
 	char *body;                     /* read on demand by http_read_body() */
 	size_t body_len;
 	int status;                     /* what was answered, for the log */
+	int hold_ms;                    /* send the answer this much later */
 };
 
 /* Fill `r` from the FastCGI parameters of `fcgx`; what uri_parse() said

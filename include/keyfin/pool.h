@@ -18,10 +18,11 @@ typedef int pool_worker_fn(int listen_fd, volatile int *stop, void *ctx);
  * In a worker: the next connection (a blocking descriptor), waiting for one
  * while `stop` is zero.  Once it is set, only what is already queued is
  * taken, for half a second at most: -2 when nothing is left or the time is
- * up, so that a stop drops no connection that was waiting for it.  -1
- * (errno set) on an error that will not go away.
+ * up, so that a stop drops no connection that was waiting for it.  -3
+ * when `timeout_ms` (>= 0; -1: none) passed without one.  -1 (errno set)
+ * on an error that will not go away.
  */
-int pool_accept(int listen_fd, volatile int *stop);
+int pool_accept(int listen_fd, volatile int *stop, int timeout_ms);
 
 /* Runs in the supervisor on SIGHUP; 0 means "replace the workers": each
  * finishes the request in hand and is started afresh at once (the socket
