@@ -146,7 +146,7 @@ enum store_status apikey_reseal_all(const struct token_keys *keys, struct store 
 				    int *resealed, int *unopenable)
 {
 	struct reseal_ctx ctx = { keys, NULL, 0, 0, 0, false };
-	enum store_status st = store_key_list(s, reseal_one, &ctx);
+	enum store_status st = store_key_list(s, reseal_one, &ctx, NULL);
 
 	*resealed = 0;
 	if (st == STORE_OK && ctx.out_of_memory)

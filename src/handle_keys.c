@@ -61,18 +61,56 @@ static size_t render_key(char out[KEY_ITEM_MAX], bool camel, const char *token,
 	return (size_t)(o - out);
 }
 
-/* GET /Auth/Keys streams: from the database to the client a page of keys
- * at a time, so memory stays that of one page however many there are. */
+/*
+ * GET /Auth/Keys streams: from the database to the client a page of keys
+ * at a time, so memory stays that of one page however many there are.
+ *
+ * A worker also keeps the answer it rendered last (per naming profile),
+ * with the version of the key list it was read at (one snapshot: lists of
+ * one page only), and sends it again after reading the list's current
+ * version and finding it the same (sql/0005_key_list_version.sql: any
+ * change to any key raises it, in the same transaction).  One row read
+ * instead of the list; never an answer older than the request.  The kept
+ * answer holds keys, so it lives in sodium_malloc'd memory like the
+ * secret that opens them.
+ */
+#define LIST_KEPT_MAX (512 * 1024)
+
+struct list_kept {
+	char *body;                     /* LIST_KEPT_MAX bytes, made on first use */
+	size_t len;                     /* 0: nothing kept */
+	int64_t version;
+};
+
+static struct list_kept list_kept[2];   /* [camel] */
+
 struct list_ctx {
 	const struct app *app;
 	struct req *r;
 	bool camel, started;
 	int count;
+	struct list_kept *keep;         /* what is written is copied here too */
+	bool too_long;                  /* ... unless it did not fit */
 };
+
+static void list_write(struct list_ctx *ctx, const char *data, size_t len)
+{
+	struct list_kept *k = ctx->keep;
+
+	http_write(ctx->r, data, len);
+	if (k == NULL || ctx->too_long)
+		return;
+	if (k->len + len > LIST_KEPT_MAX) {
+		ctx->too_long = true;
+		return;
+	}
+	memcpy(k->body + k->len, data, len);
+	k->len += len;
+}
 
 static void list_put(struct list_ctx *ctx, const char *text)
 {
-	http_write(ctx->r, text, strlen(text));
+	list_write(ctx, text, strlen(text));
 }
 
 /* The name of a member in the answer's naming profile, quoted, with ':'. */
@@ -116,24 +154,54 @@ static int list_one(const struct store_key *key, void *arg)
 		list_name(ctx, "Items");
 		list_put(ctx, "[");
 		ctx->started = true;
-		http_write(ctx->r, item + 1, len);
+		list_write(ctx, item + 1, len);
 	} else {
-		http_write(ctx->r, item, len + 1);
+		list_write(ctx, item, len + 1);
 	}
 	sodium_memzero(item, len + 1);
 	ctx->count++;
 	return 0;
 }
 
+static void list_forget(struct list_kept *k)
+{
+	sodium_memzero(k->body, k->len);
+	k->len = 0;
+}
+
+/* Send the kept answer if the list has not changed since it was read. */
+static bool list_send_kept(struct app *app, struct req *r, struct list_kept *k)
+{
+	int64_t version;
+
+	if (k->len == 0 || store_key_list_version(app->store, &version) != STORE_OK ||
+	    version != k->version)
+		return false;
+	http_respond(r, 200, "application/json; charset=utf-8", k->body, k->len);
+	return true;
+}
+
 void handle_keys_list(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	struct list_ctx ctx = { app, r, r->camel_case, false, 0 };
+	struct list_kept *k = &list_kept[r->camel_case];
+	struct list_ctx ctx = { app, r, r->camel_case, false, 0, NULL, false };
+	int64_t version = -1;
 	enum store_status st;
 	char count[24];
 
 	(void)c;
 	(void)arg;
-	st = store_key_list(app->store, list_one, &ctx);
+	if (list_send_kept(app, r, k))
+		return;
+	if (k->body == NULL)
+		k->body = sodium_malloc(LIST_KEPT_MAX);
+	if (k->body != NULL) {
+		list_forget(k);
+		ctx.keep = k;
+	}
+	st = store_key_list(app->store, list_one, &ctx, &version);
+	if (st != STORE_OK && ctx.keep != NULL)
+		list_forget(k);
 	if (st != STORE_OK && !ctx.started) {
 		handle_store_failure(r, st);
 		return;
@@ -155,6 +223,9 @@ void handle_keys_list(struct app *app, struct req *r, struct caller *c, const ch
 	list_put(&ctx, count);
 	list_name(&ctx, "StartIndex");
 	list_put(&ctx, "0}");
+	if (ctx.keep != NULL && (ctx.too_long || version < 0))
+		list_forget(k);
+	k->version = version;
 }
 
 /* Does a Prefer header hold return=representation (any case, any place)? */

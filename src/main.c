@@ -393,7 +393,7 @@ static int cmd_key(int argc, char **argv, struct store *s)
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return store_key_list(s, print_key, NULL) == STORE_OK ? 0 : 1;
+		return store_key_list(s, print_key, NULL, NULL) == STORE_OK ? 0 : 1;
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
 		struct app waiting = { .cfg = &cfg };
 

@@ -54,6 +54,7 @@ enum stmt {
 	STMT_LOOKUP_TOKEN,
 	STMT_LOOKUP_TOKEN2,
 	STMT_GENERATION,
+	STMT_KEY_LIST_VERSION,
 	STMT_TOUCH_SESSION,
 	STMT_TOUCH_KEY,
 	STMT_SERVER_ID,
@@ -127,8 +128,10 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 	 * the box and digest as bytes, no hex to make and undo. */
 	[STMT_KEY_LIST] = { "key_list", 2, true,
 		"SELECT id, app_name, key_sealed, created_at, last_activity_at, "
-		"key_digest, key_prefix FROM api_keys WHERE id > $1::int8 "
-		"ORDER BY id LIMIT $2::int" },
+		"key_digest, key_prefix, (SELECT version FROM keyfin_key_list_version) "
+		"FROM api_keys WHERE id > $1::int8 ORDER BY id LIMIT $2::int" },
+	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true,
+		"SELECT version FROM keyfin_key_list_version" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
 		"RETURNING id, app_name) "
@@ -763,9 +766,26 @@ static void key_from_row(const PGresult *res, int i, struct store_key *key)
 	copy_field(key->prefix, sizeof(key->prefix), res, i, 6);
 }
 
+enum store_status store_key_list_version(struct store *s, int64_t *version)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res = store_exec(s, STMT_KEY_LIST_VERSION, &p, &st);
+
+	if (res == NULL)
+		return st;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return STORE_ERROR;
+	}
+	*version = int_field(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
-				 void *ctx)
+				 void *ctx, int64_t *version)
 {
 	char after[24] = "0", page[16];
 	struct params p = { .n = 0 };
@@ -783,6 +803,9 @@ enum store_status store_key_list(struct store *s,
 		if (res == NULL)
 			return st;
 		rows = PQntuples(res);
+		if (version != NULL)    /* the whole list is of one snapshot if one page */
+			*version = after[0] == '0' && after[1] == '\0' && rows < STORE_KEY_PAGE
+				? (rows > 0 ? int8_binary(res, 0, 7) : -2) : -1;
 		for (int i = 0; i < rows && !stopped; i++) {
 			key_from_row(res, i, &key);
 			stopped = each(&key, ctx) != 0;

@@ -161,7 +161,13 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
 #define STORE_KEY_PAGE 1000
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
-				 void *ctx);
+				 void *ctx, int64_t *version);
+
+/* The key list's version (sql/0005_key_list_version.sql): any change to
+ * any key raises it.  store_key_list sets `version` (when not NULL) to the
+ * one its rows were read with when the whole list came in one page, else
+ * to -1 (or -2 for no keys at all: no version was read). */
+enum store_status store_key_list_version(struct store *s, int64_t *version);
 
 /* Delete a key and record it, in one statement.  Deleting a key that does
  * not exist is STORE_OK (and not recorded): the key is gone either way. */

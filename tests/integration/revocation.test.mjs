@@ -1,6 +1,7 @@
 // Workers remember who a token is (KEYFIN_AUTH_CACHE_MS, src/auth.c), and
 // revocation stays immediate: once a revoking request has answered, no
-// worker accepts what it took away.  Each test first makes every worker
+// worker accepts what it took away.  They also keep the key list they
+// rendered, and send it only while the list's version is unchanged.  Each test first makes every worker
 // remember the credential (bursts of parallel requests, checked in
 // /metrics), then revokes, then sends a burst again at once.
 
@@ -119,6 +120,26 @@ test('the revocation generation counts what takes rights away, not what uses the
   for (let i = 0; i < 5; i++) await S.createKey(unique('rev-many'));
   await psql(url, "DELETE FROM api_keys WHERE app_name LIKE 'rev-many%'");
   assert.equal(await generation(), g1 + 1, 'one statement, one count');
+});
+
+test('a key created or revoked is in, or out of, every worker\'s kept list at once', async () => {
+  const admin = await S.adminToken();
+  const lists = async () => (await Promise.all(Array.from({ length: 48 },
+    () => S.req('GET', '/Auth/Keys', { token: admin })))).map((r) => {
+    assert.equal(r.status, 200);
+    return r.json.Items.map((k) => k.AppName);
+  });
+  for (let round = 0; round < 3; round++) await lists();     // every worker keeps it
+  const app = unique('list-kept');
+  const made = await S.req('POST', `/Auth/Keys?app=${app}`, { token: admin });
+  assert.equal(made.status, 204);
+  const after = await lists();
+  assert.ok(after.every((names) => names.includes(app)), 'listed by every worker at once');
+  const key = (await S.listKeys()).find((k) => k.AppName === app).AccessToken;
+  S.remember(key);
+  assertNoContent(await S.req('DELETE', `/Auth/Keys/${key}`, { token: admin }), 'revoke');
+  const gone = await lists();
+  assert.ok(gone.every((names) => !names.includes(app)), 'gone from every worker\'s list');
 });
 
 logsCleanTest(test, S);
