@@ -12,6 +12,10 @@
 -- The triggers fire once a statement, not once a row: a statement that
 -- deletes a million keys adds one, not a million row versions of the
 -- counter that every check would then have to read past.
+--
+-- What no trigger sees: ALTER TABLE ... DISABLE TRIGGER,
+-- session_replication_role = replica, pg_restore --disable-triggers.  After
+-- such work, add one to `generation` by hand (or restart keyfin).
 CREATE TABLE keyfin_revocations (
     only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     generation  bigint NOT NULL DEFAULT 0
@@ -57,6 +61,14 @@ BEGIN
 END
 $$;
 
+-- TRUNCATE: always.
+CREATE FUNCTION keyfin_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE keyfin_revocations SET generation = generation + 1;
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER api_keys_revoked AFTER DELETE ON api_keys
     REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION keyfin_revoked_if_deleted();
@@ -77,3 +89,10 @@ CREATE TRIGGER users_revoked AFTER DELETE ON users
 CREATE TRIGGER users_changed AFTER UPDATE ON users
     REFERENCING OLD TABLE AS was NEW TABLE AS now_is
     FOR EACH STATEMENT EXECUTE FUNCTION keyfin_revoked_if_changed();
+
+CREATE TRIGGER api_keys_truncated AFTER TRUNCATE ON api_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION keyfin_revoked();
+CREATE TRIGGER sessions_truncated AFTER TRUNCATE ON sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION keyfin_revoked();
+CREATE TRIGGER users_truncated AFTER TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION keyfin_revoked();

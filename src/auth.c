@@ -143,17 +143,20 @@ static int64_t monotonic_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* A generation read by a query sent at `sent_us`. */
+/* A generation read by a query sent at `sent_us`.  Any other value than
+ * the one known empties the memory, a lower one too (a database restored
+ * from a backup, or another server after a failover). */
 static void auth_saw_generation(int64_t generation, int64_t sent_us)
 {
-	if (generation < remembered.generation)
-		return;         /* an older reading: it says nothing new */
-	if (generation > remembered.generation && remembered.slot != NULL)
-		for (int i = 0; i < AUTH_REMEMBER_SLOTS; i++)
-			remembered.slot[i].used = false;
-	remembered.generation = generation;
-	if (sent_us > remembered.checked_us)
+	if (generation != remembered.generation) {
+		if (remembered.slot != NULL)
+			for (int i = 0; i < AUTH_REMEMBER_SLOTS; i++)
+				remembered.slot[i].used = false;
+		remembered.generation = generation;
 		remembered.checked_us = sent_us;
+	} else if (sent_us > remembered.checked_us) {
+		remembered.checked_us = sent_us;
+	}
 }
 
 static struct auth_remembered *auth_slot(const unsigned char digest[TOKEN_DIGEST_LEN])
@@ -183,13 +186,10 @@ static struct auth_remembered *auth_recall(struct app *app,
 	    sodium_memcmp(e->digest, digest, TOKEN_DIGEST_LEN) != 0 ||
 	    strcmp(e->remote, remote ? remote : "") != 0)
 		return NULL;
-	if (e->who.expires_us != 0) {
-		struct timespec real;
-
-		clock_gettime(CLOCK_REALTIME, &real);
-		if (e->who.expires_us <= (int64_t)real.tv_sec * 1000000 + real.tv_nsec / 1000)
-			return NULL;
-	}
+	/* expires_in_us is counted by the database's clock from the lookup;
+	 * counted here from when the lookup was sent, it ends no later */
+	if (e->who.expires_in_us != 0 && now >= e->looked_up_us + e->who.expires_in_us)
+		return NULL;
 	if (now - remembered.checked_us > window_us) {
 		if (store_generation(app->store, &generation) != STORE_OK)
 			return NULL;
@@ -218,12 +218,11 @@ static void auth_remember(struct app *app, const unsigned char digest[TOKEN_DIGE
 	e->who = *who;
 }
 
-void auth_revocation_wait(const struct app *app)
+void auth_revocation_wait(int ms)
 {
-	struct timespec ts = { app->cfg->auth_cache_ms / 1000,
-			       (long)(app->cfg->auth_cache_ms % 1000) * 1000000L };
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
-	while (app->cfg->auth_cache_ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 

@@ -43,7 +43,7 @@ static const struct config_entry config_table[] = {
 	    "ServerName reported by /System/Info"),
 	BOOL(migrate_on_start, "KEYFIN_MIGRATE_ON_START", "off",
 	     "apply pending migrations when `keyfin serve` starts"),
-	INT(auth_cache_ms, "KEYFIN_AUTH_CACHE_MS", "50", 0, 1000,
+	INT(auth_cache_ms, "KEYFIN_AUTH_CACHE_MS", "50", 0, CONFIG_AUTH_CACHE_MS_MAX,
 	    "milliseconds a worker answers from its memory of who a token is before it asks "
 	    "PostgreSQL whether anything was revoked; a revoking request waits as long before "
 	    "it answers (0: every request asks). The same on every instance"),

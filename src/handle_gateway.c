@@ -43,6 +43,6 @@ void handle_verify(struct app *app, struct req *r, struct caller *c, const char 
 	/* the app name is clean text (checked when the key was made) */
 	snprintf(head, sizeof(head), "X-Keyfin-Key-Id: %" PRId64 "\r\nX-Keyfin-App: %s\r\n",
 		 c->who.id, c->who.client);
-	FCGX_PutS(head, r->fcgx->out);
+	http_header(r, head);
 	http_respond_empty(r, 204);
 }

@@ -29,6 +29,65 @@ static const char *status_reason(int status)
 	}
 }
 
+/* Everything the answer is made of goes through here. */
+static void http_put(struct req *r, const char *data, size_t len)
+{
+	if (r->defer && r->deferred_len + len > r->deferred_cap) {
+		size_t cap = r->deferred_cap ? r->deferred_cap : 4096;
+		char *grown;
+
+		while (cap < r->deferred_len + len)
+			cap *= 2;
+		grown = realloc(r->deferred, cap);
+		if (grown == NULL) {
+			/* out of memory: the answer goes out now rather than never */
+			FCGX_PutStr(r->deferred, (int)r->deferred_len, r->fcgx->out);
+			free(r->deferred);
+			r->deferred = NULL;
+			r->deferred_len = r->deferred_cap = 0;
+			r->defer = false;
+		} else {
+			r->deferred = grown;
+			r->deferred_cap = cap;
+		}
+	}
+	if (!r->defer) {
+		FCGX_PutStr(data, (int)len, r->fcgx->out);
+		return;
+	}
+	memcpy(r->deferred + r->deferred_len, data, len);
+	r->deferred_len += len;
+}
+
+void http_defer(struct req *r)
+{
+	r->defer = true;
+}
+
+char *http_take_deferred(struct req *r, size_t *len)
+{
+	char *answer = r->deferred;
+
+	*len = r->deferred_len;
+	r->deferred = NULL;
+	r->deferred_len = r->deferred_cap = 0;
+	r->defer = false;
+	return answer;
+}
+
+void http_write_deferred(FCGX_Request *fcgx, char *answer, size_t len)
+{
+	if (answer == NULL)
+		return;
+	FCGX_PutStr(answer, (int)len, fcgx->out);
+	free(answer);
+}
+
+void http_header(struct req *r, const char *line)
+{
+	http_put(r, line, strlen(line));
+}
+
 const char *http_param(const struct req *r, const char *name)
 {
 	return FCGX_GetParam(name, r->fcgx->envp);
@@ -59,6 +118,8 @@ void http_req_release(struct req *r)
 		sodium_memzero(r->body, r->body_len);
 	free(r->body);
 	r->body = NULL;
+	free(r->deferred);      /* an answer nobody took */
+	r->deferred = NULL;
 }
 
 long http_query(const struct req *r, const char *name, char *out, size_t out_len)
@@ -116,7 +177,7 @@ static void respond_head(struct req *r, int status, const char *content_type, lo
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %lld\r\n", len);
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	r->status = status;
-	FCGX_PutStr(head, n, r->fcgx->out);
+	http_put(r, head, (size_t)n);
 }
 
 void http_respond(struct req *r, int status, const char *content_type,
@@ -124,7 +185,7 @@ void http_respond(struct req *r, int status, const char *content_type,
 {
 	respond_head(r, status, content_type, (long long)len);
 	if (len > 0)
-		FCGX_PutStr(body, (int)len, r->fcgx->out);
+		http_put(r, body, len);
 }
 
 void http_respond_start(struct req *r, int status, const char *content_type)
@@ -134,7 +195,7 @@ void http_respond_start(struct req *r, int status, const char *content_type)
 
 void http_write(struct req *r, const char *data, size_t len)
 {
-	FCGX_PutStr(data, (int)len, r->fcgx->out);
+	http_put(r, data, len);
 }
 
 void http_respond_empty(struct req *r, int status)
@@ -144,9 +205,9 @@ void http_respond_empty(struct req *r, int status)
 
 void http_respond_allow(struct req *r, const char *allow)
 {
-	FCGX_PutS("Allow: ", r->fcgx->out);
-	FCGX_PutS(allow, r->fcgx->out);
-	FCGX_PutS("\r\n", r->fcgx->out);
+	http_header(r, "Allow: ");
+	http_header(r, allow);
+	http_header(r, "\r\n");
 	http_respond_empty(r, 405);
 }
 

@@ -135,8 +135,10 @@ static void sweep_unused(struct app *app)
 }
 
 /* One request, from accept to log line.  Returns how many milliseconds
- * its answer must be held back (a revocation: see struct held). */
-static int serve_request(struct app *app, FCGX_Request *fr)
+ * its answer must be held back (a revocation: see struct held); such an
+ * answer is not written but handed over in *answer (NULL for the others). */
+static int serve_request(struct app *app, FCGX_Request *fr, char **answer,
+			 size_t *answer_len)
 {
 	static struct caller caller;    /* 20 KiB: not on the stack */
 	const char *route = "invalid";
@@ -172,6 +174,7 @@ static int serve_request(struct app *app, FCGX_Request *fr)
 		log_str(&line, "auth", caller.who.kind == STORE_PRINCIPAL_KEY ? "key" : "session");
 	log_end(&line);
 	caller.resolved = false;
+	*answer = http_take_deferred(&r, answer_len);
 	http_req_release(&r);
 	return r.hold_ms;
 }
@@ -205,6 +208,8 @@ static void finish_request(FCGX_Request *fr)
 struct held {
 	FCGX_Request fr[HELD_MAX + 1];
 	int64_t due_us[HELD_MAX + 1];
+	char *answer[HELD_MAX + 1];     /* written when due (http_defer) */
+	size_t answer_len[HELD_MAX + 1];
 	int count;
 };
 
@@ -238,6 +243,8 @@ static int finish_due(struct held *h, bool wait)
 		if (h->due_us[i] == 0)
 			continue;
 		if (h->due_us[i] <= now) {
+			http_write_deferred(&h->fr[i], h->answer[i], h->answer_len[i]);
+			h->answer[i] = NULL;
 			finish_request(&h->fr[i]);
 			h->due_us[i] = 0;
 			h->count--;
@@ -252,6 +259,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 {
 	static struct held held;
 	struct app *app = ctx;
+	int fd = -2;
 
 	/* each worker has a connection of its own, made after the fork */
 	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_connect_timeout);
@@ -264,7 +272,9 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	(void)store_ready(app->store);  /* early, but a database that is down is fine */
 	for (;;) {
 		FCGX_Request *fr = NULL;
-		int fd, hold_ms;
+		char *answer;
+		size_t answer_len;
+		int hold_ms, slot;
 
 		sweep_unused(app);
 		fd = pool_accept(listen_fd, stop, finish_due(&held, false));
@@ -274,7 +284,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 			break;
 		if (fd < 0) {
 			log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
-			return 1;
+			break;
 		}
 		for (int i = 0; fr == NULL; i++)
 			if (held.due_us[i] == 0)
@@ -288,20 +298,25 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 			FCGX_Finish_r(fr);
 			continue;
 		}
-		hold_ms = serve_request(app, fr);
+		hold_ms = serve_request(app, fr, &answer, &answer_len);
 		if (hold_ms <= 0) {
+			http_write_deferred(fr, answer, answer_len);
 			finish_request(fr);
 			continue;
 		}
-		held.due_us[fr - held.fr] = now_us() + (int64_t)hold_ms * 1000;
+		slot = (int)(fr - held.fr);
+		held.due_us[slot] = now_us() + (int64_t)hold_ms * 1000;
+		held.answer[slot] = answer;
+		held.answer_len[slot] = answer_len;
 		/* one slot stays free for the next connection */
 		if (++held.count == HELD_MAX)
 			finish_due(&held, true);
 	}
+	/* what is held goes out in its time, also when leaving on an error */
 	while (held.count > 0)
 		finish_due(&held, true);
 	store_free(app->store);
-	return 0;
+	return fd == -2 ? 0 : 1;
 }
 
 /* SIGHUP: read the secret(s) again; the pool then replaces its workers,
@@ -395,13 +410,12 @@ static int cmd_key(int argc, char **argv, struct store *s)
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return store_key_list(s, print_key, NULL, NULL) == STORE_OK ? 0 : 1;
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-		struct app waiting = { .cfg = &cfg };
-
 		st = apikey_revoke(&keys, s, argv[2], &cli_actor);
 		if (st != STORE_OK)
 			return 1;
-		/* as the API's DELETE: done once no worker can still accept it */
-		auth_revocation_wait(&waiting);
+		/* as the API's DELETE: done once no worker can still accept it,
+		 * whatever KEYFIN_AUTH_CACHE_MS the servers were given */
+		auth_revocation_wait(CONFIG_AUTH_CACHE_MS_MAX);
 		return 0;
 	}
 	fputs(usage, stderr);

@@ -225,13 +225,21 @@ static int pool_wait(int listen_fd, int timeout_ms)
 {
 	static int epfd = -1;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int rc;
 
 	if (epfd < 0) {
 		epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (epfd < 0)
 			return -1;
 		ev.data.fd = listen_fd;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) != 0) {
+		rc = epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+		if (rc != 0 && errno == EINVAL) {
+			/* a kernel before 4.5 has no EPOLLEXCLUSIVE: every
+			 * worker wakes, as with poll() */
+			ev.events = EPOLLIN;
+			rc = epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+		}
+		if (rc != 0) {
 			close(epfd);
 			epfd = -1;
 			return -1;

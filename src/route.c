@@ -15,8 +15,9 @@ struct route {
 	handler_fn *handle;
 	/* REVOKES: can take a right away (delete a key or session, disable or
 	 * demote a user, narrow a key, replace a device's session at login):
-	 * a success is answered only once every worker has forgotten
-	 * (KEYFIN_AUTH_CACHE_MS later: src/main.c holds the answer back) */
+	 * the answer (unless a 4xx: nothing changed) leaves only once every
+	 * worker has forgotten (KEYFIN_AUTH_CACHE_MS later: src/main.c holds
+	 * it back) */
 	bool revokes;
 };
 
@@ -144,8 +145,12 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 			http_respond_empty(r, status);
 			return;
 		}
+		/* a revoking answer is kept whole until it may leave; errors
+		 * too: a 5xx may come after a revocation committed */
+		if (rt->revokes)
+			http_defer(r);
 		rt->handle(app, r, c, arg);
-		if (rt->revokes && r->status >= 200 && r->status < 300)
+		if (rt->revokes && (r->status < 400 || r->status >= 500))
 			r->hold_ms = app->cfg->auth_cache_ms;
 		return;
 	}

@@ -45,7 +45,8 @@
 	"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), " \
 	"k.app_name, '', '', '', coalesce(array_to_string(k.scopes, chr(10)), ''), " \
 	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false), " \
-	"coalesce((extract(epoch from k.expires_at) * 1000000)::int8, 0), " \
+	"CASE WHEN k.expires_at IS NULL THEN 0 ELSE " \
+	"greatest((extract(epoch from k.expires_at - now()) * 1000000)::int8, 1) END, " \
 	"(SELECT generation FROM keyfin_revocations) " \
 	"FROM api_keys k WHERE k.key_digest " MATCH " " \
 	"AND (k.expires_at IS NULL OR k.expires_at > now())"
@@ -128,10 +129,10 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 	 * the box and digest as bytes, no hex to make and undo. */
 	[STMT_KEY_LIST] = { "key_list", 2, true,
 		"SELECT id, app_name, key_sealed, created_at, last_activity_at, "
-		"key_digest, key_prefix, (SELECT version FROM keyfin_key_list_version) "
+		"key_digest, key_prefix, (SELECT key_list_version FROM keyfin_revocations) "
 		"FROM api_keys WHERE id > $1::int8 ORDER BY id LIMIT $2::int" },
 	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true,
-		"SELECT version FROM keyfin_key_list_version" },
+		"SELECT key_list_version FROM keyfin_revocations" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
 		"RETURNING id, app_name) "
@@ -652,7 +653,7 @@ enum store_status store_lookup_token(struct store *s,
 	copy_field(out->app_version, sizeof(out->app_version), res, i, 11);
 	copy_field(out->scopes, sizeof(out->scopes), res, i, 12);
 	out->address_allowed = bool_field(res, i, 13);
-	out->expires_us = int_field(res, i, 14);
+	out->expires_in_us = int_field(res, i, 14);
 	*generation = int_field(res, i, 15);
 	PQclear(res);
 	return STORE_OK;
@@ -736,13 +737,18 @@ static int64_t int8_binary(const PGresult *res, int row, int col)
 }
 
 /* A binary timestamptz (microseconds since 2000-01-01) as microseconds
- * since 1970; NULL is 0 ("never").  extract(epoch ...) would cost
+ * since 1970; NULL and infinities are 0 ("never").  extract(epoch ...) would cost
  * PostgreSQL numeric arithmetic for every date of a list. */
 static int64_t time_binary(const PGresult *res, int row, int col)
 {
+	int64_t t;
+
 	if (PQgetisnull(res, row, col))
 		return 0;
-	return int8_binary(res, row, col) + 946684800000000LL;
+	t = int8_binary(res, row, col);
+	if (t == INT64_MAX || t == INT64_MIN)   /* 'infinity', '-infinity' */
+		return 0;
+	return t + 946684800000000LL;
 }
 
 /* Bytes of a binary result into `dst` (`len` of them exactly), else 0. */

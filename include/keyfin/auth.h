@@ -52,9 +52,9 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level);
 void auth_actor(const struct caller *c, const struct req *r, char name[64],
 		struct store_actor *out);
 
-/* After a request that took a right away (a revoked key, a logout, a
- * disabled user...) has committed: wait until no worker anywhere can still
- * answer from what it remembered before (KEYFIN_AUTH_CACHE_MS). */
-void auth_revocation_wait(const struct app *app);
+/* After a revocation has committed outside a worker (`keyfin key revoke`):
+ * wait `ms`, until no worker anywhere can still answer from what it
+ * remembered before.  (Workers hold their answers back instead.) */
+void auth_revocation_wait(int ms);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define CONFIG_AUTH_CACHE_MS_MAX 1000
+
 struct config {
 	const char *database_url;
 	const char *listen;
@@ -20,7 +22,7 @@ struct config {
 	const char *server_name;
 	bool migrate_on_start;
 	int activity_interval;
-	int auth_cache_ms;
+	int auth_cache_ms;              /* <= CONFIG_AUTH_CACHE_MS_MAX */
 	bool db_prepared;
 	int db_connect_timeout;
 	int max_body;

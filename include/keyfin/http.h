@@ -33,12 +33,28 @@ struct req {
 	size_t body_len;
 	int status;                     /* what was answered, for the log */
 	int hold_ms;                    /* send the answer this much later */
+	/* http_defer(): the answer is kept here, not written, until the
+	 * caller takes it (http_take_deferred) */
+	bool defer;
+	char *deferred;
+	size_t deferred_len, deferred_cap;
 };
 
 /* Fill `r` from the FastCGI parameters of `fcgx`; what uri_parse() said
  * of the path. */
 enum uri_status http_req_init(struct req *r, FCGX_Request *fcgx);
 void http_req_release(struct req *r);
+
+/* From now on keep the whole answer in memory instead of writing it, so
+ * that none of it leaves before the caller decides (libfcgi writes to the
+ * socket whenever its 8 KiB buffer fills).  http_take_deferred() hands the
+ * answer over (the caller frees it); http_write_deferred() writes one. */
+void http_defer(struct req *r);
+char *http_take_deferred(struct req *r, size_t *len);
+void http_write_deferred(FCGX_Request *fcgx, char *answer, size_t len);
+
+/* A header line of the answer ("Name: value\r\n"), before http_respond*. */
+void http_header(struct req *r, const char *line);
 
 /* A request header by its CGI name, e.g. "HTTP_AUTHORIZATION"; NULL if absent. */
 const char *http_param(const struct req *r, const char *name);

@@ -93,7 +93,7 @@ struct store_principal {
 	char app_version[STORE_TEXT_MAX + 1];
 	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1]; /* "" = admin */
 	bool address_allowed;           /* by the key's allowed_ips */
-	int64_t expires_us;             /* a key's expiry, 0: never */
+	int64_t expires_in_us;          /* a key's time left at the lookup, 0: no expiry */
 };
 
 struct store_key {
