@@ -659,11 +659,12 @@ enum store_status store_lookup_token(struct store *s,
 	return STORE_OK;
 }
 
-enum store_status store_generation(struct store *s, int64_t *generation)
+/* A statement without parameters that answers one number. */
+static enum store_status store_counter(struct store *s, enum stmt id, int64_t *out)
 {
 	struct params p = { .n = 0 };
 	enum store_status st;
-	PGresult *res = store_exec(s, STMT_GENERATION, &p, &st);
+	PGresult *res = store_exec(s, id, &p, &st);
 
 	if (res == NULL)
 		return st;
@@ -671,9 +672,14 @@ enum store_status store_generation(struct store *s, int64_t *generation)
 		PQclear(res);
 		return STORE_ERROR;
 	}
-	*generation = int_field(res, 0, 0);
+	*out = int_field(res, 0, 0);
 	PQclear(res);
 	return STORE_OK;
+}
+
+enum store_status store_generation(struct store *s, int64_t *generation)
+{
+	return store_counter(s, STMT_GENERATION, generation);
 }
 
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
@@ -774,19 +780,7 @@ static void key_from_row(const PGresult *res, int i, struct store_key *key)
 
 enum store_status store_key_list_version(struct store *s, int64_t *version)
 {
-	struct params p = { .n = 0 };
-	enum store_status st;
-	PGresult *res = store_exec(s, STMT_KEY_LIST_VERSION, &p, &st);
-
-	if (res == NULL)
-		return st;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return STORE_ERROR;
-	}
-	*version = int_field(res, 0, 0);
-	PQclear(res);
-	return STORE_OK;
+	return store_counter(s, STMT_KEY_LIST_VERSION, version);
 }
 
 enum store_status store_key_list(struct store *s,
