@@ -9,6 +9,7 @@
 
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/monotime.h"
 #include "keyfin/uri.h"
 
 static void use_token(struct caller *c, const char *value, size_t len)
@@ -135,14 +136,6 @@ static struct {
 	int64_t checked_us;             /* when the query that read it was sent */
 } remembered = { NULL, -1, 0 };
 
-static int64_t monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* A generation read by a query sent at `sent_us`.  Any other value than
  * the one known empties the memory, a lower one too (a database restored
  * from a backup, or another server after a failover). */
@@ -180,7 +173,7 @@ static struct auth_remembered *auth_recall(struct app *app,
 {
 	int64_t window_us = (int64_t)app->cfg->auth_cache_ms * 1000;
 	struct auth_remembered *e = window_us > 0 ? auth_slot(digest) : NULL;
-	int64_t now = monotonic_us(), generation;
+	int64_t now = monotime_us(), generation;
 
 	if (e == NULL || !e->used || now - e->looked_up_us > AUTH_REMEMBER_MS * 1000LL ||
 	    sodium_memcmp(e->digest, digest, TOKEN_DIGEST_LEN) != 0 ||
@@ -249,7 +242,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 			c->who = known->who;
 			metrics_auth_remembered();
 		} else {
-			sent_us = monotonic_us();
+			sent_us = monotime_us();
 			st = store_lookup_token(app->store, digests, count, c->remote_addr,
 						&c->who, &generation);
 			if (st == STORE_NOT_FOUND)

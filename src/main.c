@@ -22,6 +22,7 @@
 #include "keyfin/config.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/monotime.h"
 #include "keyfin/pool.h"
 #include "keyfin/render.h"
 #include "keyfin/route.h"
@@ -213,20 +214,12 @@ struct held {
 	int count;
 };
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Send what is due, after waiting for the first to be due if `wait`;
  * returns the milliseconds until the next answer is due, -1 when none is
  * held. */
 static int finish_due(struct held *h, bool wait)
 {
-	int64_t next = 0, now = now_us();
+	int64_t next = 0, now = monotime_us();
 
 	for (int i = 0; wait && i <= HELD_MAX; i++)
 		if (h->due_us[i] != 0 && (next == 0 || h->due_us[i] < next))
@@ -236,7 +229,7 @@ static int finish_due(struct held *h, bool wait)
 
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
-		now = now_us();
+		now = monotime_us();
 	}
 	next = 0;
 	for (int i = 0; i <= HELD_MAX && h->count > 0; i++) {
@@ -305,7 +298,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 			continue;
 		}
 		slot = (int)(fr - held.fr);
-		held.due_us[slot] = now_us() + (int64_t)hold_ms * 1000;
+		held.due_us[slot] = monotime_us() + (int64_t)hold_ms * 1000;
 		held.answer[slot] = answer;
 		held.answer_len[slot] = answer_len;
 		/* one slot stays free for the next connection */

@@ -17,6 +17,7 @@
 
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/monotime.h"
 #include "keyfin/priv.h"
 
 #define POOL_STOP_GRACE 30      /* seconds to finish requests in flight */
@@ -207,14 +208,6 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *r
 	return 0;
 }
 
-static int64_t pool_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Each worker waits on the listening socket through an epoll set of its own
  * with EPOLLEXCLUSIVE: a new connection wakes one waiting worker, not all
@@ -258,8 +251,8 @@ int pool_accept(int listen_fd, volatile int *stop, int timeout_ms)
 		/* a stopping worker takes what was queued when the stop came, not
 		 * a stream that never ends under load */
 		if (*stop && drain_until == 0)
-			drain_until = pool_now_ms() + POOL_DRAIN_MS;
-		if (*stop && pool_now_ms() > drain_until)
+			drain_until = monotime_ms() + POOL_DRAIN_MS;
+		if (*stop && monotime_ms() > drain_until)
 			return -2;
 		/* what is queued first: under load the next connection is
 		 * already waiting, and a worker takes it without a wake-up */

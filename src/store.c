@@ -9,6 +9,7 @@
 
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/monotime.h"
 #include "keyfin/migrate.h"
 
 /* Columns every user query returns, in this order (see user_from_row). */
@@ -244,14 +245,6 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 
 #define STORE_RETRY_MS 250
 
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct store {
 	PGconn *conn;
 	char *url;
@@ -349,7 +342,7 @@ static enum store_status store_connect(struct store *s)
 	const char *keys[] = { "dbname", "connect_timeout", "application_name",
 			       "keepalives_idle", NULL };
 	const char *values[] = { s->url, timeout, "keyfin", "30", NULL };
-	int64_t now = monotonic_ms();
+	int64_t now = monotime_ms();
 
 	/* While the database is down, try at most every STORE_RETRY_MS: the
 	 * requests in between get their 503 at once instead of each waiting
