@@ -122,6 +122,7 @@ test('a worker killed with -9 under load: replaced, the load goes on, only its r
   let replacedAt = -1;
   let done = 0;
   const TOTAL = 3000;
+  const endedBeforeKill = new Set();
   const results = await boundedLoad(TOTAL, 8, async (i) => {
     if (done >= 200 && killedAt < 0) {
       killedAt = i;
@@ -131,9 +132,13 @@ test('a worker killed with -9 under load: replaced, the load goes on, only its r
       const now = T.workers(A);
       if (now.length === 2 && !now.includes(victim)) replacedAt = i;
     }
-    const r = await request(A.port, 'GET', '/System/Info', { headers: keyHeader(key) });
-    done += 1;
-    return r.status;
+    try {
+      const r = await request(A.port, 'GET', '/System/Info', { headers: keyHeader(key) });
+      done += 1;
+      return r.status;
+    } finally {
+      if (killedAt < 0) endedBeforeKill.add(i);
+    }
   }, { deadlineMs: 90_000 });
   assert.ok(killedAt >= 0, 'the worker was killed during the load');
   if (replacedAt < 0) {
@@ -148,7 +153,9 @@ test('a worker killed with -9 under load: replaced, the load goes on, only its r
     `failed ${failed.length}: ${JSON.stringify(tally(failed))}`);
   // A worker serves one FastCGI connection at a time: at most that one fails.
   assert.ok(failed.length <= 1, `at most the one request in flight on the killed worker failed: ${failed.length}`);
-  assert.ok(failed.every((r) => r.i >= killedAt - 8), 'nothing failed before the kill');
+  // (the request in flight may have started well before the kill: under
+  // ASan one can wait in the socket's queue while dozens of others finish)
+  assert.ok(failed.every((r) => !endedBeforeKill.has(r.i)), 'nothing failed before the kill');
   if (replacedAt >= 0) {
     assert.equal(failed.filter((r) => r.i > replacedAt + 8).length, 0, 'nothing failed after the replacement');
   }
