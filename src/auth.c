@@ -96,10 +96,14 @@ static void auth_touch(struct app *app, struct store_principal *who,
 
 	if (who->last_activity_us > now_us - (int64_t)interval * 1000000)
 		return;
-	if (store_touch(app->store, who->kind, who->id, interval, remote_addr) != STORE_OK)
-		log_msg(LOG_WARN, "touch", "could not record last activity");
-	else
+	enum store_status st = store_touch(app->store, who->kind, who->id, interval, remote_addr);
+
+	/* a database that is away (already logged) costs this write only: the
+	 * request is answered, and a later one records the activity */
+	if (st == STORE_OK)
 		who->last_activity_us = now_us;
+	else if (st != STORE_UNAVAILABLE)
+		log_msg(LOG_WARN, "touch", "could not record last activity");
 }
 
 /*
@@ -134,18 +138,25 @@ static struct {
 	struct auth_remembered *slot;   /* AUTH_REMEMBER_SLOTS, made on first use */
 	int64_t generation;             /* the newest read; -1: none yet */
 	int64_t checked_us;             /* when the query that read it was sent */
-} remembered = { NULL, -1, 0 };
+	uint64_t connects;              /* store_connects() it was read on */
+} remembered = { NULL, -1, 0, 0 };
 
-/* A generation read by a query sent at `sent_us`.  Any other value than
- * the one known empties the memory, a lower one too (a database restored
- * from a backup, or another server after a failover). */
-static void auth_saw_generation(int64_t generation, int64_t sent_us)
+/* A generation read by a query sent at `sent_us` on the store's current
+ * connection.  Any other value than the one known empties the memory, a
+ * lower one too (a database restored from a backup), and so does any value
+ * read on another connection than the last: after a reconnect the server
+ * may be another one (a failover), whose counter says nothing of the old
+ * one's, even when the numbers happen to agree. */
+static void auth_saw_generation(struct app *app, int64_t generation, int64_t sent_us)
 {
-	if (generation != remembered.generation) {
+	uint64_t connects = store_connects(app->store);
+
+	if (generation != remembered.generation || connects != remembered.connects) {
 		if (remembered.slot != NULL)
 			for (int i = 0; i < AUTH_REMEMBER_SLOTS; i++)
 				remembered.slot[i].used = false;
 		remembered.generation = generation;
+		remembered.connects = connects;
 		remembered.checked_us = sent_us;
 	} else if (sent_us > remembered.checked_us) {
 		remembered.checked_us = sent_us;
@@ -183,10 +194,13 @@ static struct auth_remembered *auth_recall(struct app *app,
 	 * counted here from when the lookup was sent, it ends no later */
 	if (e->who.expires_in_us != 0 && now >= e->looked_up_us + e->who.expires_in_us)
 		return NULL;
-	if (now - remembered.checked_us > window_us) {
+	/* not checked within the window, or on another connection since: ask.
+	 * A counter that cannot be read is no answer from memory. */
+	if (now - remembered.checked_us > window_us ||
+	    store_connects(app->store) != remembered.connects) {
 		if (store_generation(app->store, &generation) != STORE_OK)
 			return NULL;
-		auth_saw_generation(generation, now);
+		auth_saw_generation(app, generation, now);
 	}
 	return e->used && e->generation == remembered.generation ? e : NULL;
 }
@@ -199,7 +213,7 @@ static void auth_remember(struct app *app, const unsigned char digest[TOKEN_DIGE
 
 	if (app->cfg->auth_cache_ms <= 0)
 		return;
-	auth_saw_generation(generation, sent_us);
+	auth_saw_generation(app, generation, sent_us);
 	if (generation != remembered.generation || (e = auth_slot(digest)) == NULL ||
 	    strlen(remote ? remote : "") >= sizeof(e->remote))
 		return;

@@ -51,8 +51,9 @@ static const struct config_entry config_table[] = {
 	    "seconds between two writes of a key's or session's DateLastActivity (0: every use)"),
 	BOOL(db_prepared, "KEYFIN_DB_PREPARED", "on",
 	     "use named prepared statements; off sends every query unnamed (for pgbouncer < 1.21 in transaction mode)"),
-	INT(db_connect_timeout, "KEYFIN_DB_CONNECT_TIMEOUT", "3", 1, 60,
-	    "seconds to wait for PostgreSQL when (re)connecting; requests get 503 meanwhile"),
+	INT(db_timeout, "KEYFIN_DB_TIMEOUT", "2000", 100, 60000,
+	    "milliseconds a request may wait for PostgreSQL in all, and a connection attempt "
+	    "for each host; past it the request gets 503 and the connection is dropped"),
 	INT(max_body, "KEYFIN_MAX_BODY", "65536", 1024, 16777216,
 	    "largest request body accepted, in bytes (413 above)"),
 	STR(log_level, "KEYFIN_LOG_LEVEL", "info",

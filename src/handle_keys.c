@@ -80,6 +80,7 @@ struct list_kept {
 	char *body;                     /* LIST_KEPT_MAX bytes, made on first use */
 	size_t len;                     /* 0: nothing kept */
 	int64_t version;
+	uint64_t connects;              /* read on this connection (store_connects) */
 };
 
 static struct list_kept list_kept[2];   /* [camel] */
@@ -174,8 +175,10 @@ static bool list_send_kept(struct app *app, struct req *r, struct list_kept *k)
 {
 	int64_t version;
 
+	/* a version read from another server (after a failover) says
+	 * nothing of the kept one, even when the numbers agree */
 	if (k->len == 0 || store_key_list_version(app->store, &version) != STORE_OK ||
-	    version != k->version)
+	    version != k->version || store_connects(app->store) != k->connects)
 		return false;
 	http_respond(r, 200, "application/json; charset=utf-8", k->body, k->len);
 	return true;
@@ -226,6 +229,7 @@ void handle_keys_list(struct app *app, struct req *r, struct caller *c, const ch
 	if (ctx.keep != NULL && (ctx.too_long || version < 0))
 		list_forget(k);
 	k->version = version;
+	k->connects = store_connects(app->store);
 }
 
 /* Does a Prefer header hold return=representation (any case, any place)? */

@@ -173,6 +173,9 @@ static void respond_head(struct req *r, int status, const char *content_type, lo
 	if (content_type != NULL)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Type: %s\r\n",
 			      content_type);
+	/* the database is away: it usually comes back within a second */
+	if (status == 503)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Retry-After: 1\r\n");
 	if (status != 204 && len >= 0)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %lld\r\n", len);
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");

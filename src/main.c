@@ -88,12 +88,13 @@ static int load_keys(void)
 
 static struct store *open_store(void)
 {
-	struct store *s = store_new(cfg.database_url, cfg.db_prepared,
-				    cfg.db_connect_timeout);
+	char err[256];
+	struct store *s = store_new(cfg.database_url, cfg.db_prepared, cfg.db_timeout,
+				    err, sizeof(err));
 	enum store_status st;
 
 	if (s == NULL) {
-		fprintf(stderr, "keyfin: out of memory\n");
+		fprintf(stderr, "keyfin: %s\n", err);
 		return NULL;
 	}
 	st = store_ready(s);
@@ -255,9 +256,14 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	int fd = -2;
 
 	/* each worker has a connection of its own, made after the fork */
-	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_connect_timeout);
-	if (app->store == NULL)
+	char err[256];
+
+	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_timeout,
+			       err, sizeof(err));
+	if (app->store == NULL) {
+		log_msg(LOG_ERROR, "config", "%s", err);
 		return 1;
+	}
 	for (int i = 0; i <= HELD_MAX; i++)
 		if (FCGX_InitRequest(&held.fr[i], listen_fd, 0) != 0)
 			return 1;
@@ -269,6 +275,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		size_t answer_len;
 		int hold_ms, slot;
 
+		store_begin(app->store);
 		sweep_unused(app);
 		fd = pool_accept(listen_fd, stop, finish_due(&held, false));
 		if (fd == -3)
@@ -291,6 +298,7 @@ static int worker_main(int listen_fd, volatile int *stop, void *ctx)
 			FCGX_Finish_r(fr);
 			continue;
 		}
+		store_begin(app->store);
 		hold_ms = serve_request(app, fr, &answer, &answer_len);
 		if (hold_ms <= 0) {
 			http_write_deferred(fr, answer, answer_len);
@@ -342,6 +350,18 @@ static int cmd_serve(void)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (load_keys() != 0)
 		return 1;
+	{
+		/* a URL that cannot be read is refused now, not by each worker */
+		char err[256];
+		struct store *probe = store_new(cfg.database_url, cfg.db_prepared,
+						cfg.db_timeout, err, sizeof(err));
+
+		if (probe == NULL) {
+			fprintf(stderr, "keyfin: %s\n", err);
+			return 1;
+		}
+		store_free(probe);
+	}
 	if (cfg.migrate_on_start) {
 		struct store *s = open_store();
 		int rc = s ? run_migrate(s) : -1;

@@ -28,6 +28,7 @@ struct metrics_shared {
 	uint64_t auth_remembered;
 	uint64_t db_errors;
 	uint64_t db_reconnects;
+	uint64_t db_timeouts;
 	uint64_t worker_restarts;
 	uint64_t workers_alive;
 };
@@ -108,6 +109,12 @@ void metrics_db_reconnect(void)
 {
 	if (shared != NULL)
 		add(&shared->db_reconnects, 1);
+}
+
+void metrics_db_timeout(void)
+{
+	if (shared != NULL)
+		add(&shared->db_timeouts, 1);
 }
 
 void metrics_workers(int alive)
@@ -227,6 +234,8 @@ char *metrics_render(size_t *len)
 		    "(unreachable included).", get(&shared->db_errors));
 	put_counter(&t, "keyfin_db_reconnects_total", "Connections to PostgreSQL made "
 		    "again after one was lost.", get(&shared->db_reconnects));
+	put_counter(&t, "keyfin_db_timeouts_total", "Round trips to PostgreSQL (connecting "
+		    "included) given up after KEYFIN_DB_TIMEOUT.", get(&shared->db_timeouts));
 	put_counter(&t, "keyfin_worker_restarts_total", "Workers that died and were "
 		    "replaced.", get(&shared->worker_restarts));
 	put(&t, "# HELP keyfin_workers_alive Worker processes running now.\n"

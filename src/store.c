@@ -12,6 +12,8 @@
 #include "keyfin/monotime.h"
 #include "keyfin/migrate.h"
 
+#include "store_conn.h"
+
 /* Columns every user query returns, in this order (see user_from_row). */
 #define USER_COLS \
 	"replace(id::text, '-', ''), name, password_hash, is_admin, is_disabled, " \
@@ -243,17 +245,11 @@ static const struct stmt_def stmts[STMT_COUNT] = {
 		"ORDER BY id DESC OFFSET $3 LIMIT $4" },
 };
 
-#define STORE_RETRY_MS 250
-
 struct store {
-	PGconn *conn;
-	char *url;
+	struct store_conn c;
 	bool prepared;
-	int connect_timeout;
-	int64_t last_attempt_ms;        /* monotonic; 0 = try at once */
-	bool down_logged;
-	bool had_connection;            /* a later connect is a reconnect */
 	bool is_prepared[STMT_COUNT];   /* on this connection */
+	uint64_t prepared_for;          /* the connection (c.connects) they were made on */
 };
 
 /* One query's parameters: text unless a length is given (then binary). */
@@ -282,25 +278,20 @@ static void param_bytes(struct params *p, const unsigned char *value, size_t len
 	p->n++;
 }
 
-static void notice_quiet(void *arg, const PGresult *res)
-{
-	(void)arg;
-	(void)res;      /* NOTICEs (e.g. "relation already exists") are not news */
-}
-
-struct store *store_new(const char *url, bool prepared, int connect_timeout)
+struct store *store_new(const char *url, bool prepared, int timeout_ms,
+			char *err, size_t err_len)
 {
 	struct store *s = calloc(1, sizeof(*s));
 
-	if (s == NULL)
+	if (s == NULL) {
+		snprintf(err, err_len, "out of memory");
 		return NULL;
-	s->url = strdup(url);
-	if (s->url == NULL) {
+	}
+	if (store_conn_init(&s->c, url, timeout_ms, err, err_len) != 0) {
 		free(s);
 		return NULL;
 	}
 	s->prepared = prepared;
-	s->connect_timeout = connect_timeout;
 	return s;
 }
 
@@ -308,93 +299,98 @@ void store_free(struct store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->conn != NULL)
-		PQfinish(s->conn);
-	free(s->url);
+	store_conn_close(&s->c);
 	free(s);
 }
 
-static void store_drop(struct store *s)
+void store_begin(struct store *s)
 {
-	if (s->conn != NULL)
-		PQfinish(s->conn);
-	s->conn = NULL;
+	store_conn_begin(&s->c);
 }
 
-/* Statements are prepared on first use on each connection, so a fresh
- * connection (after a restart of PostgreSQL, or a pooler that lost them)
- * prepares again by itself, and `migrate` needs no tables to exist. */
-static PGresult *store_prepare(struct store *s, enum stmt id)
+uint64_t store_connects(const struct store *s)
 {
-	PGresult *res = PQprepare(s->conn, stmts[id].name, stmts[id].sql,
-				  stmts[id].nparams, NULL);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return res;
-	PQclear(res);
-	s->is_prepared[id] = true;
-	return NULL;
-}
-
-static enum store_status store_connect(struct store *s)
-{
-	char timeout[16];
-	const char *keys[] = { "dbname", "connect_timeout", "application_name",
-			       "keepalives_idle", NULL };
-	const char *values[] = { s->url, timeout, "keyfin", "30", NULL };
-	int64_t now = monotime_ms();
-
-	/* While the database is down, try at most every STORE_RETRY_MS: the
-	 * requests in between get their 503 at once instead of each waiting
-	 * for a connection timeout. */
-	if (s->last_attempt_ms != 0 && now - s->last_attempt_ms < STORE_RETRY_MS)
-		return STORE_UNAVAILABLE;
-	s->last_attempt_ms = now;
-	snprintf(timeout, sizeof(timeout), "%d", s->connect_timeout);
-	store_drop(s);
-	s->conn = PQconnectdbParams(keys, values, 1);
-	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
-		if (!s->down_logged)
-			log_msg(LOG_ERROR, "db_down", "cannot connect to PostgreSQL: %s",
-				s->conn ? PQerrorMessage(s->conn) : "out of memory");
-		s->down_logged = true;
-		store_drop(s);
-		return STORE_UNAVAILABLE;
-	}
-	PQsetNoticeReceiver(s->conn, notice_quiet, NULL);
-	memset(s->is_prepared, 0, sizeof(s->is_prepared));
-	if (s->down_logged || s->had_connection)
-		metrics_db_reconnect();
-	s->had_connection = true;
-	if (s->down_logged)
-		log_msg(LOG_INFO, "db_up", "connected to PostgreSQL again");
-	s->down_logged = false;
-	return STORE_OK;
+	return s->c.connects;
 }
 
 enum store_status store_ready(struct store *s)
 {
-	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
-		return STORE_OK;
-	return store_connect(s);
+	enum store_status st = store_conn_ready(&s->c);
+
+	if (st == STORE_OK && s->prepared_for != s->c.connects) {
+		/* statements are prepared on first use on each connection, so a
+		 * fresh one (after a restart, a failover, or a pooler that lost
+		 * them) prepares again by itself */
+		memset(s->is_prepared, 0, sizeof(s->is_prepared));
+		s->prepared_for = s->c.connects;
+	}
+	return st;
 }
 
-static PGresult *store_send(struct store *s, enum stmt id, const struct params *p)
+/* One round trip: the statement (prepared first if it is not yet on this
+ * connection), within the budget.  NULL: no answer (*st says why). */
+static PGresult *store_send(struct store *s, enum stmt id, const struct params *p,
+			    enum store_status *st)
 {
 	const struct stmt_def *d = &stmts[id];
 	int binary = id == STMT_KEY_LIST;       /* results in binary, the rest text */
+	PGconn *pg = s->c.pg;
+	int sent;
 
+	if (!store_conn_trip(&s->c)) {
+		*st = STORE_UNAVAILABLE;
+		return NULL;
+	}
 	if (s->prepared && !s->is_prepared[id]) {
-		PGresult *failed = store_prepare(s, id);
+		PGresult *res;
 
-		if (failed != NULL)
-			return failed;
+		if (!PQsendPrepare(pg, d->name, d->sql, d->nparams, NULL)) {
+			store_conn_drop(&s->c, true);
+			*st = STORE_UNAVAILABLE;
+			return NULL;
+		}
+		res = store_conn_result(&s->c, st);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		s->is_prepared[id] = true;
 	}
 	if (s->prepared)
-		return PQexecPrepared(s->conn, d->name, p->n, p->values, p->lengths,
-				      p->formats, binary);
-	return PQexecParams(s->conn, d->sql, p->n, NULL, p->values, p->lengths,
-			    p->formats, binary);
+		sent = PQsendQueryPrepared(pg, d->name, p->n, p->values, p->lengths,
+					   p->formats, binary);
+	else
+		sent = PQsendQueryParams(pg, d->sql, p->n, NULL, p->values, p->lengths,
+					 p->formats, binary);
+	if (!sent) {
+		store_conn_drop(&s->c, true);
+		*st = STORE_UNAVAILABLE;
+		return NULL;
+	}
+	return store_conn_result(&s->c, st);
+}
+
+/* SQLSTATEs after which the connection is no use: connection trouble (08),
+ * a server shutting down or starting (57P01-57P03), a server that turned
+ * read-only (25006: a demoted primary, or a standby), or a pooler that mixes
+ * up prepared statements between its server connections (26000, 42P05: use
+ * KEYFIN_DB_PREPARED=off there).  Start over on a new one, which
+ * target_session_attrs=read-write takes to the primary. */
+static bool state_drops(const char *state)
+{
+	return strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	       strcmp(state, "25006") == 0 || strcmp(state, "26000") == 0 ||
+	       strcmp(state, "42P05") == 0;
+}
+
+/* SQLSTATEs that say "not now" on a good connection: a cancelled statement
+ * (57014), lack of resources (53: too many connections, out of memory or
+ * disk), a serialization failure or deadlock (40), a lock not available
+ * (55P03), an I/O error (58).  503, never 500. */
+static bool state_unavailable(const char *state)
+{
+	return strcmp(state, "57014") == 0 || strncmp(state, "53", 2) == 0 ||
+	       strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0 ||
+	       strncmp(state, "58", 2) == 0;
 }
 
 /*
@@ -415,41 +411,42 @@ static PGresult *store_exec(struct store *s, enum stmt id, const struct params *
 			metrics_db_error();
 			return NULL;
 		}
-		res = store_send(s, id, p);
+		res = store_send(s, id, p, st);
+		if (res == NULL) {
+			metrics_db_error();
+			/* lost at once (a restart): once more on a new connection;
+			 * timed out: no, the time is spent */
+			if (s->c.pg == NULL && s->c.last_attempt_ms == 0 && stmts[id].retry &&
+			    attempt == 0)
+				continue;
+			return NULL;
+		}
 		rs = PQresultStatus(res);
 		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
 			return res;
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state == NULL || strcmp(state, "23505") != 0)
+		if (state == NULL)
+			state = PQstatus(s->c.pg) == CONNECTION_OK ? "XX000" : "08000";
+		if (strcmp(state, "23505") != 0)
 			metrics_db_error();
-		if (PQstatus(s->conn) != CONNECTION_OK) {
-			PQclear(res);
-			store_drop(s);
-			s->last_attempt_ms = 0;    /* reconnect now, not in a second */
-			*st = STORE_UNAVAILABLE;
-			if (stmts[id].retry)
-				continue;
-			return NULL;
-		}
-		if (state != NULL && strcmp(state, "23505") == 0) {
+		if (strcmp(state, "23505") == 0) {
 			*st = STORE_CONFLICT;
-		} else if (state != NULL && strncmp(state, "22", 2) == 0) {
+		} else if (strncmp(state, "22", 2) == 0) {
 			/* data exception: a value from the request PostgreSQL refused */
 			*st = STORE_INVALID;
-		} else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
-					     strncmp(state, "57P", 3) == 0 ||
-					     strcmp(state, "26000") == 0 ||
-					     strcmp(state, "42P05") == 0)) {
-			/* connection trouble, shutdown, or a pooler that mixes up
-			 * prepared statements between its server connections (use
-			 * KEYFIN_DB_PREPARED=off there): start over on a new one */
-			store_drop(s);
-			s->last_attempt_ms = 0;
+		} else if (state_drops(state) || PQstatus(s->c.pg) != CONNECTION_OK) {
+			log_msg(LOG_WARN, "db_lost", "%s: connection given up (SQLSTATE %s)",
+				stmts[id].name, state);
+			store_conn_drop(&s->c, true);
 			*st = STORE_UNAVAILABLE;
 			PQclear(res);
 			if (stmts[id].retry && attempt == 0)
 				continue;
 			return NULL;
+		} else if (state_unavailable(state)) {
+			log_msg(LOG_WARN, "db_busy", "%s: PostgreSQL says not now (SQLSTATE %s)",
+				stmts[id].name, state);
+			*st = STORE_UNAVAILABLE;
 		} else {
 			log_msg(LOG_ERROR, "db_error", "%s failed: %s", stmts[id].name,
 				PQresultErrorMessage(res));
@@ -533,21 +530,28 @@ enum store_status store_migrate(struct store *s, int *applied)
 {
 	enum store_status st = store_ready(s);
 	PGresult *res = NULL;
+	PGconn *pg;
 	int have = 0;
 
 	*applied = 0;
 	if (st != STORE_OK)
 		return st;
+	/* Blocking, without the deadline: a migration may wait its turn on the
+	 * lock and take long on a big table, both fine at start-up.  The
+	 * connection's keepalives and tcp_user_timeout still end it if the
+	 * server vanishes. */
+	pg = s->c.pg;
+	PQsetnonblocking(pg, 0);
 	/* One transaction and a transaction-level lock: works through poolers
 	 * in transaction mode, and a crash leaves nothing half applied. */
-	res = PQexec(s->conn, "BEGIN; SELECT pg_advisory_xact_lock(7305310613); "
+	res = PQexec(pg, "BEGIN; SELECT pg_advisory_xact_lock(7305310613); "
 		     "CREATE TABLE IF NOT EXISTS keyfin_migrations ("
 		     "version int PRIMARY KEY, name text NOT NULL, "
 		     "applied_at timestamptz NOT NULL DEFAULT now())");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto failed;
 	PQclear(res);
-	res = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM keyfin_migrations");
+	res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM keyfin_migrations");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto failed;
 	have = atoi(PQgetvalue(res, 0, 0));
@@ -560,13 +564,13 @@ enum store_status store_migrate(struct store *s, int *applied)
 
 		if (m->version <= have)
 			continue;
-		res = PQexec(s->conn, m->sql);
+		res = PQexec(pg, m->sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 		    PQresultStatus(res) != PGRES_TUPLES_OK)
 			goto failed;
 		PQclear(res);
 		snprintf(version, sizeof(version), "%d", m->version);
-		res = PQexecParams(s->conn, "INSERT INTO keyfin_migrations (version, name) "
+		res = PQexecParams(pg, "INSERT INTO keyfin_migrations (version, name) "
 				   "VALUES ($1, $2)", 2, NULL, values, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			goto failed;
@@ -575,19 +579,20 @@ enum store_status store_migrate(struct store *s, int *applied)
 		log_msg(LOG_INFO, "migrate", "applied %s", m->name);
 		(*applied)++;
 	}
-	res = PQexec(s->conn, "COMMIT");
+	res = PQexec(pg, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto failed;
 	PQclear(res);
+	PQsetnonblocking(pg, 1);
 	return STORE_OK;
 
 failed:
 	log_msg(LOG_ERROR, "migrate", "migration failed: %s",
-		res ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
+		res ? PQresultErrorMessage(res) : PQerrorMessage(pg));
 	PQclear(res);
 	*applied = 0;
-	st = PQstatus(s->conn) == CONNECTION_OK ? STORE_ERROR : STORE_UNAVAILABLE;
-	store_drop(s);  /* rolls back whatever was begun */
+	st = PQstatus(pg) == CONNECTION_OK ? STORE_ERROR : STORE_UNAVAILABLE;
+	store_conn_drop(&s->c, true);   /* rolls back whatever was begun */
 	return st;
 }
 
@@ -673,6 +678,13 @@ static enum store_status store_counter(struct store *s, enum stmt id, int64_t *o
 enum store_status store_generation(struct store *s, int64_t *generation)
 {
 	return store_counter(s, STMT_GENERATION, generation);
+}
+
+enum store_status store_ping(struct store *s)
+{
+	int64_t generation;
+
+	return store_generation(s, &generation);
 }
 
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
@@ -808,6 +820,7 @@ enum store_status store_key_list(struct store *s,
 		PQclear(res);
 		if (stopped)
 			break;
+		store_conn_more(&s->c);
 	} while (rows == STORE_KEY_PAGE);
 	return STORE_OK;
 }

@@ -24,7 +24,7 @@ struct config {
 	int activity_interval;
 	int auth_cache_ms;              /* <= CONFIG_AUTH_CACHE_MS_MAX */
 	bool db_prepared;
-	int db_connect_timeout;
+	int db_timeout;                 /* ms */
 	int max_body;
 	const char *log_level;
 	int backlog;

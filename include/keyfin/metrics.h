@@ -22,6 +22,7 @@ void metrics_auth_remembered(void);
 void metrics_login_failure(void);
 void metrics_db_error(void);
 void metrics_db_reconnect(void);
+void metrics_db_timeout(void);
 void metrics_workers(int alive);                /* supervisor */
 void metrics_worker_restart(void);              /* supervisor */
 

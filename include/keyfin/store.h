@@ -9,6 +9,9 @@
  * most one connection attempt every 250 ms) so callers answer 503, and the next
  * call after it comes back reconnects and prepares again by itself.  Reads
  * are retried once on a fresh connection when an old one turns out dead.
+ * Nothing waits longer than KEYFIN_DB_TIMEOUT (src/store_conn.h); a server
+ * that does not answer in time is dropped, a multi-host URL's next host
+ * tried, and only a primary (target_session_attrs=read-write) is used.
  */
 #ifndef KEYFIN_STORE_H
 #define KEYFIN_STORE_H
@@ -113,11 +116,26 @@ struct store_session_new {
 	const char *client, *device_name, *device_id, *app_version;
 };
 
-struct store *store_new(const char *url, bool prepared, int connect_timeout);
+/* NULL with a sentence in `err` when `url` cannot be read (or no memory). */
+struct store *store_new(const char *url, bool prepared, int timeout_ms,
+			char *err, size_t err_len);
 void store_free(struct store *s);
+
+/* A worker's new request: from now on the store waits for PostgreSQL at
+ * most `timeout_ms` in all, connecting included (src/store_conn.h).  Without
+ * it (the command line) every round trip gets that long. */
+void store_begin(struct store *s);
 
 /* Connect now if not connected (rate-limited as above). */
 enum store_status store_ready(struct store *s);
+
+/* How many connections this store has made.  A new connection may be to
+ * another server (a failover): what a worker remembers of the last one,
+ * such as the revocation counter, is then forgotten. */
+uint64_t store_connects(const struct store *s);
+
+/* One round trip that proves the database answers (readiness). */
+enum store_status store_ping(struct store *s);
 
 /* Apply every pending migration in one transaction under an advisory lock,
  * so that instances starting together apply each exactly once.  `applied`

@@ -120,8 +120,10 @@ export class Topology {
   }
 
   // nginx from nginx/keyfin.conf.in, its one fastcgi_pass pointed at an
-  // upstream over `instances`.  fastcgi_next_upstream is nginx's default
-  // (error timeout), written out; `non_idempotent` is absent on purpose.
+  // upstream over `instances`.  fastcgi_next_upstream as in deploy/compose
+  // (error timeout http_503: an instance cut from its database answers 503
+  // and idempotent requests go to another); `non_idempotent` is absent on
+  // purpose.
   //
   // `extra.http` and `extra.server` are spliced into the http {} block and
   // before `location /` (e.g. nginx/gateway.conf.example's two parts).
@@ -148,7 +150,7 @@ export class Topology {
     assert.ok(conf.match(pass)?.length >= 1, 'nginx/keyfin.conf.in passes to the unix socket');
     // Every location that reaches keyfin reaches the upstream instead.
     conf = conf.replace(pass,
-      'fastcgi_pass keyfin_topology;\n\t\t\tfastcgi_next_upstream error timeout;\n\t\t\tfastcgi_next_upstream_tries 3;');
+      'fastcgi_pass keyfin_topology;\n\t\t\tfastcgi_next_upstream error timeout http_503;\n\t\t\tfastcgi_next_upstream_tries 3;\n\t\t\tfastcgi_next_upstream_timeout 1s;');
     const servers = instances.map((i) => `\t\tserver 127.0.0.1:${i.port} max_fails=1 fail_timeout=2s;`).join('\n');
     conf = conf.replace(/^http \{$/m, `http {\n\tupstream keyfin_topology {\n${servers}\n\t}\n`);
     this.nginxConf = path.join(this.dir, 'nginx', 'nginx.conf');
