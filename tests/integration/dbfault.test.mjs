@@ -180,6 +180,7 @@ test('blackhole between one instance and PostgreSQL: 503 within the bound, the o
     if (v.status === 503) assert.ok(!mine.has(`${prefix}${v.i}`), `key #${v.i} answered 503 was not made`);
   }
   assert.match(A.log, /db_timeout/, 'A logged the timeout');
+  await T.settle();
 });
 
 async function blackhole(key) {

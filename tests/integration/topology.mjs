@@ -152,7 +152,8 @@ export class Topology {
     conf = conf.replace(pass,
       'fastcgi_pass keyfin_topology;\n\t\t\tfastcgi_next_upstream error timeout http_503;\n\t\t\tfastcgi_next_upstream_tries 3;\n\t\t\tfastcgi_next_upstream_timeout 1s;');
     const servers = instances.map((i) => `\t\tserver 127.0.0.1:${i.port} max_fails=1 fail_timeout=2s;`).join('\n');
-    conf = conf.replace(/^http \{$/m, `http {\n\tupstream keyfin_topology {\n${servers}\n\t}\n`);
+    // a zone: every nginx worker shares one view of which instance failed
+    conf = conf.replace(/^http \{$/m, `http {\n\tupstream keyfin_topology {\n\t\tzone keyfin_topology 64k;\n${servers}\n\t}\n`);
     this.nginxConf = path.join(this.dir, 'nginx', 'nginx.conf');
     fs.writeFileSync(this.nginxConf, conf);
     const args = ['-p', `${path.join(this.dir, 'nginx')}/`, '-c', this.nginxConf,
@@ -167,6 +168,20 @@ export class Topology {
     const up = await pollUntil(async () => (await this.req('GET', '/System/Ping')).status === 200,
       { attempts: 50, intervalMs: 100 });
     assert.ok(up, 'nginx of the topology answers');
+  }
+
+  // nginx leaves an instance out for fail_timeout (2 s, counted in whole
+  // seconds) after an error or a 503, then lets one request through to it
+  // and takes it back on success.  After a fault every instance had, wait
+  // for that: past fail_timeout, then sequential requests (round-robin
+  // gives each instance one).
+  async settle() {
+    const from = Date.now();
+    await pollUntil(() => Date.now() - from > 3000, { attempts: 40, intervalMs: 100 });
+    for (let i = 0; i < 2 * this.instances.length; i++) {
+      const r = await this.req('GET', '/System/Ping');
+      assert.equal(r.status, 200, 'nginx takes the instances back');
+    }
   }
 
   // An HTTP request to the topology's nginx (the harness's Stack.req, aimed
