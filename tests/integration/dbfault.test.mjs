@@ -180,6 +180,9 @@ test('blackhole between one instance and PostgreSQL: 503 within the bound, the o
     if (v.status === 503) assert.ok(!mine.has(`${prefix}${v.i}`), `key #${v.i} answered 503 was not made`);
   }
   assert.match(A.log, /db_timeout/, 'A logged the timeout');
+  const metrics = (await request(A.port, 'GET', '/metrics')).body;
+  const timeouts = Number((metrics.match(/^keyfin_db_timeouts_total (\d+)$/m) || [])[1]);
+  assert.ok(timeouts >= 2, `A counted its timeouts in /metrics (${timeouts})`);
   await T.settle();
 });
 
