@@ -60,6 +60,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c src/%.c
 $(BUILD)/tests/test_uri: src/authhdr.c
 $(BUILD)/tests/test_reqjson: src/text.c
 $(BUILD)/tests/test_scope: src/text.c
+$(BUILD)/tests/test_render_user: src/render.c
 
 run: deps build
 	scripts/stack run

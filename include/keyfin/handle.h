@@ -13,9 +13,10 @@
 handler_fn handle_ping, handle_health, handle_health_live, handle_metrics,
 	handle_info_public, handle_info;
 handler_fn handle_keys_list, handle_keys_create, handle_keys_revoke;
-handler_fn handle_authenticate, handle_users_me, handle_users_list, handle_users_public,
+handler_fn handle_authenticate, handle_logout;
+handler_fn handle_users_me, handle_users_list, handle_users_public,
 	handle_users_get, handle_users_new, handle_users_delete,
-	handle_users_policy, handle_users_password, handle_logout;
+	handle_users_policy, handle_users_password;
 handler_fn handle_activity, handle_verify;
 handler_fn handle_ext_list, handle_ext_create, handle_ext_get, handle_ext_update,
 	handle_ext_delete, handle_ext_roll;
