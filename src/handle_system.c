@@ -6,23 +6,12 @@
 #include <string.h>
 
 #include "keyfin/metrics.h"
-
 #include "keyfin/render.h"
 
 /* What integrations read to tell what they talk to: keyfin answers as the
  * Jellyfin version whose API it implements. */
 #define JELLYFIN_VERSION "10.11.0"
 #define PRODUCT_NAME "Jellyfin Server"
-
-const char *app_server_id(struct app *app)
-{
-	if (app->server_id[0] == '\0' &&
-	    store_server_id(app->store, app->server_id) != STORE_OK) {
-		app->server_id[0] = '\0';
-		return NULL;
-	}
-	return app->server_id;
-}
 
 void handle_ping(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
