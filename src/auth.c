@@ -1,13 +1,14 @@
 #include "keyfin/auth.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "keyfin/authcache.h"
 #include "keyfin/log.h"
+#include "keyfin/scope.h"
 #include "keyfin/metrics.h"
 #include "keyfin/monotime.h"
 #include "keyfin/uri.h"
@@ -106,134 +107,18 @@ static void auth_touch(struct app *app, struct store_principal *who,
 		log_msg(LOG_WARN, "touch", "could not record last activity");
 }
 
-/*
- * Who a token is, remembered by each worker, so that a key used over and
- * over (every request of every integration) is not looked up every time.
- *
- * Revocation stays immediate, across workers and instances: every change
- * that takes a right away adds one to a generation counter in the same
- * transaction (triggers, sql/0004_revocations.sql).  An entry is used only
- * while the worker has read the current generation within the last
- * KEYFIN_AUTH_CACHE_MS, measured from when it *sent* the query that read it,
- * and a revoking request waits KEYFIN_AUTH_CACHE_MS after its commit before
- * it answers (auth_revocation_wait).  So a request that arrives after that
- * answer finds every worker either having read the new generation (which
- * empties its memory) or past its limit and asking again.  An entry also
- * ends at a key's expiry and after AUTH_REMEMBER_MS at most (names and
- * device fields then come fresh from the database).
- */
-#define AUTH_REMEMBER_SLOTS 128
-#define AUTH_REMEMBER_MS 10000
-
-struct auth_remembered {
-	bool used;
-	unsigned char digest[TOKEN_DIGEST_LEN];
-	char remote[64];                /* allowed_ips is decided per address */
-	int64_t generation;
-	int64_t looked_up_us;           /* monotonic, when the lookup was sent */
-	struct store_principal who;
-};
-
-static struct {
-	struct auth_remembered *slot;   /* AUTH_REMEMBER_SLOTS, made on first use */
-	int64_t generation;             /* the newest read; -1: none yet */
-	int64_t checked_us;             /* when the query that read it was sent */
-	uint64_t connects;              /* store_connects() it was read on */
-} remembered = { NULL, -1, 0, 0 };
-
-/* A generation read by a query sent at `sent_us` on the store's current
- * connection.  Any other value than the one known empties the memory, a
- * lower one too (a database restored from a backup), and so does any value
- * read on another connection than the last: after a reconnect the server
- * may be another one (a failover), whose counter says nothing of the old
- * one's, even when the numbers happen to agree. */
-static void auth_saw_generation(struct app *app, int64_t generation, int64_t sent_us)
+/* The revocation counter, for the memory (authcache_counter_fn). */
+static int read_counter(void *ctx, int64_t *generation, uint64_t *connects)
 {
-	uint64_t connects = store_connects(app->store);
+	struct store *store = ctx;
+	int rc = store_generation(store, generation) == STORE_OK ? 0 : -1;
 
-	if (generation != remembered.generation || connects != remembered.connects) {
-		if (remembered.slot != NULL)
-			for (int i = 0; i < AUTH_REMEMBER_SLOTS; i++)
-				remembered.slot[i].used = false;
-		remembered.generation = generation;
-		remembered.connects = connects;
-		remembered.checked_us = sent_us;
-	} else if (sent_us > remembered.checked_us) {
-		remembered.checked_us = sent_us;
-	}
+	*connects = store_connects(store);
+	return rc;
 }
 
-static struct auth_remembered *auth_slot(const unsigned char digest[TOKEN_DIGEST_LEN])
-{
-	uint32_t h;
-
-	if (remembered.slot == NULL) {
-		remembered.slot = calloc(AUTH_REMEMBER_SLOTS, sizeof(*remembered.slot));
-		if (remembered.slot == NULL)
-			return NULL;
-	}
-	memcpy(&h, digest, sizeof(h));  /* a keyed hash: already uniform */
-	return &remembered.slot[h % AUTH_REMEMBER_SLOTS];
-}
-
-/* The remembered answer for this token from this address, if it may be
- * used; may ask PostgreSQL for the generation.  NULL: look it up. */
-static struct auth_remembered *auth_recall(struct app *app,
-					   const unsigned char digest[TOKEN_DIGEST_LEN],
-					   const char *remote)
-{
-	int64_t window_us = (int64_t)app->cfg->auth_cache_ms * 1000;
-	struct auth_remembered *e = window_us > 0 ? auth_slot(digest) : NULL;
-	int64_t now = monotime_us(), generation;
-
-	if (e == NULL || !e->used || now - e->looked_up_us > AUTH_REMEMBER_MS * 1000LL ||
-	    sodium_memcmp(e->digest, digest, TOKEN_DIGEST_LEN) != 0 ||
-	    strcmp(e->remote, remote ? remote : "") != 0)
-		return NULL;
-	/* expires_in_us is counted by the database's clock from the lookup;
-	 * counted here from when the lookup was sent, it ends no later */
-	if (e->who.expires_in_us != 0 && now >= e->looked_up_us + e->who.expires_in_us)
-		return NULL;
-	/* not checked within the window, or on another connection since: ask.
-	 * A counter that cannot be read is no answer from memory. */
-	if (now - remembered.checked_us > window_us ||
-	    store_connects(app->store) != remembered.connects) {
-		if (store_generation(app->store, &generation) != STORE_OK)
-			return NULL;
-		auth_saw_generation(app, generation, now);
-	}
-	return e->used && e->generation == remembered.generation ? e : NULL;
-}
-
-static void auth_remember(struct app *app, const unsigned char digest[TOKEN_DIGEST_LEN],
-			  const char *remote, const struct store_principal *who,
-			  int64_t generation, int64_t sent_us)
-{
-	struct auth_remembered *e;
-
-	if (app->cfg->auth_cache_ms <= 0)
-		return;
-	auth_saw_generation(app, generation, sent_us);
-	if (generation != remembered.generation || (e = auth_slot(digest)) == NULL ||
-	    strlen(remote ? remote : "") >= sizeof(e->remote))
-		return;
-	e->used = true;
-	memcpy(e->digest, digest, TOKEN_DIGEST_LEN);
-	snprintf(e->remote, sizeof(e->remote), "%s", remote ? remote : "");
-	e->generation = generation;
-	e->looked_up_us = sent_us;
-	e->who = *who;
-}
-
-void auth_revocation_wait(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-int auth_require(struct app *app, struct caller *c, enum auth_level level)
+int auth_require(struct app *app, struct caller *c, enum auth_level level,
+		 const char *method, const char *path)
 {
 	unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
 	enum store_status st;
@@ -247,11 +132,12 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 		/* keyfin only makes 32 lowercase hex: anything else is unknown */
 		if (!token_is_wellformed(c->token, c->token_len))
 			return 401;
-		struct auth_remembered *known;
+		struct authcache_entry *known;
 		int64_t generation = 0, sent_us = 0;
 
 		count = token_digests(app->keys, c->token, c->token_len, digests);
-		known = auth_recall(app, digests[0], c->remote_addr);
+		known = authcache_recall(&app->authcache, digests[0], c->remote_addr, monotime_us(),
+					 store_connects(app->store), read_counter, app->store);
 		if (known != NULL) {
 			c->who = known->who;
 			metrics_auth_remembered();
@@ -267,15 +153,19 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level)
 		c->resolved = true;
 		auth_touch(app, &c->who, c->remote_addr);
 		if (known == NULL)
-			auth_remember(app, digests[0], c->remote_addr, &c->who, generation, sent_us);
+			authcache_remember(&app->authcache, digests[0], c->remote_addr, &c->who,
+					   generation, sent_us, store_connects(app->store));
 		else
 			known->who.last_activity_us = c->who.last_activity_us;
 	}
 	if (c->who.kind == STORE_PRINCIPAL_KEY) {
 		if (!c->who.address_allowed)
 			return 403;
-		/* a key with scopes is no administrator */
+		/* a key with scopes is no administrator, and calls only what its
+		 * scopes name */
 		if (level == AUTH_ADMIN && !scope_is_admin(c->who.scopes))
+			return 403;
+		if (!scope_allows(c->who.scopes, method, path))
 			return 403;
 		return 0;
 	}

@@ -32,9 +32,9 @@ void handle_verify(struct app *app, struct req *r, struct caller *c, const char 
 		return;
 	}
 	auth_extract_query(c, r, app->cfg->legacy_authorization, original ? query : "");
-	status = auth_require(app, c, AUTH_USER);
-	if (status == 0 && (c->who.kind != STORE_PRINCIPAL_KEY ||
-			    !scope_allows(c->who.scopes, method ? method : "GET", path)))
+	status = auth_require(app, c, AUTH_USER, method ? method : "GET", path);
+	/* the gateway admits keys only, not sessions */
+	if (status == 0 && c->who.kind != STORE_PRINCIPAL_KEY)
 		status = 403;
 	if (status != 0) {
 		http_respond_empty(r, status);

@@ -83,6 +83,23 @@ void http_write_deferred(FCGX_Request *fcgx, char *answer, size_t len)
 	free(answer);
 }
 
+/*
+ * End a request without libfcgi's lingering close (shut down the write
+ * side, then wait for nginx to close first): read what is left of the
+ * request so that closing sends no reset, then close at once.  That wait
+ * was a fifth of a worker's time in the profile (docs/performance.md).
+ */
+void http_finish(FCGX_Request *fcgx)
+{
+	char rest[4096];
+
+	while (FCGX_GetStr(rest, sizeof(rest), fcgx->in) > 0)
+		;
+	fcgx->detached = 1;
+	FCGX_Finish_r(fcgx);
+	fcgx->detached = 0;
+}
+
 void http_header(struct req *r, const char *line)
 {
 	http_put(r, line, strlen(line));

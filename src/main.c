@@ -2,7 +2,6 @@
  * keyfin: a Jellyfin-compatible API-key service.  This file parses the
  * command line, runs the sub-commands, and is the only place that exits.
  */
-#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,23 +10,22 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
 #include <sodium.h>
 
 #include "keyfin/account.h"
 #include "keyfin/apikey.h"
 #include "keyfin/app.h"
 #include "keyfin/audit.h"
-#include "keyfin/auth.h"
 #include "keyfin/config.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
-#include "keyfin/monotime.h"
 #include "keyfin/pool.h"
+#include "keyfin/revhold.h"
 #include "keyfin/render.h"
 #include "keyfin/route.h"
 #include "keyfin/store.h"
 #include "keyfin/token.h"
+#include "keyfin/worker.h"
 
 #define KEYFIN_VERSION "0.1.0"
 
@@ -56,8 +54,9 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 done, 1 failed, 2 usage error.\n\n";
 
-static struct config cfg;
-static struct token_keys keys;
+/* The settings and secrets, for the command line and for `serve` (whose
+ * workers inherit it: src/worker.c). */
+static struct app app = { .cfg = &app.config, .keys = &app.secrets };
 
 /* How the audit trail names what the command line does. */
 static const struct store_actor cli_actor = { "command line", NULL, "local", "keyfin" };
@@ -66,11 +65,11 @@ static int load_config(void)
 {
 	char err[256];
 
-	if (config_load(&cfg, err, sizeof(err)) != 0) {
+	if (config_load(&app.config, err, sizeof(err)) != 0) {
 		fprintf(stderr, "keyfin: %s\n", err);
 		return -1;
 	}
-	log_set_level(cfg.log_level);
+	log_set_level(app.config.log_level);
 	return 0;
 }
 
@@ -78,18 +77,18 @@ static int load_keys(void)
 {
 	char err[256];
 
-	if (token_keys_load(&keys, cfg.secret_file, cfg.secret, err, sizeof(err)) != 0) {
+	if (token_keys_load(&app.secrets, app.config.secret_file, app.config.secret, err, sizeof(err)) != 0) {
 		fprintf(stderr, "keyfin: %s\n", err);
 		return -1;
 	}
-	sodium_mlock(&keys, sizeof(keys));
+	sodium_mlock(&app.secrets, sizeof(app.secrets));
 	return 0;
 }
 
 static struct store *open_store(void)
 {
 	char err[256];
-	struct store *s = store_new(cfg.database_url, cfg.db_prepared, cfg.db_timeout,
+	struct store *s = store_new(app.config.database_url, app.config.db_prepared, app.config.db_timeout,
 				    err, sizeof(err));
 	enum store_status st;
 
@@ -119,228 +118,8 @@ static int run_migrate(struct store *s)
 	return 0;
 }
 
-#define SWEEP_INTERVAL 600     /* seconds between two sweeps of unused keys */
-
-/* KEYFIN_REVOKE_UNUSED_DAYS: now and then, revoke keys unused that long. */
-static void sweep_unused(struct app *app)
-{
-	static time_t last;
-	time_t now = time(NULL);
-	int revoked = 0;
-
-	if (cfg.revoke_unused_days == 0 || (last != 0 && now - last < SWEEP_INTERVAL))
-		return;
-	last = now;
-	if (store_key_sweep(app->store, cfg.revoke_unused_days, &revoked) == STORE_OK && revoked > 0)
-		log_msg(LOG_INFO, "key_revoked", "%d key(s) unused for %d days revoked", revoked,
-			cfg.revoke_unused_days);
-}
-
-/* One request, from accept to log line.  Returns how many milliseconds
- * its answer must be held back (a revocation: see struct held); such an
- * answer is not written but handed over in *answer (NULL for the others). */
-static int serve_request(struct app *app, FCGX_Request *fr, char **answer,
-			 size_t *answer_len)
-{
-	static struct caller caller;    /* 20 KiB: not on the stack */
-	const char *route = "invalid";
-	int route_index = -1;
-	struct log_line line;
-	struct timespec done;
-	double ms;
-	struct req r;
-
-	switch (http_req_init(&r, fr)) {
-	case URI_OK:
-		route_dispatch(app, &r, &caller, &route, &route_index);
-		break;
-	case URI_BAD:
-		http_respond_text(&r, 400, "The request path is not valid.");
-		break;
-	case URI_TOO_LONG:
-		http_respond_empty(&r, 414);
-		break;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &done);
-	ms = (double)(done.tv_sec - r.started.tv_sec) * 1e3 +
-	     (double)(done.tv_nsec - r.started.tv_nsec) / 1e6;
-	metrics_request(route_index, r.status, ms / 1e3);
-	log_begin(&line, LOG_INFO, "request");
-	log_str(&line, "rid", r.request_id);
-	log_str(&line, "method", r.method);
-	log_str(&line, "route", route);
-	log_int(&line, "status", r.status);
-	log_ms(&line, "ms", ms);
-	log_str(&line, "remote", r.remote_addr);
-	if (caller.resolved)
-		log_str(&line, "auth", caller.who.kind == STORE_PRINCIPAL_KEY ? "key" : "session");
-	log_end(&line);
-	caller.resolved = false;
-	*answer = http_take_deferred(&r, answer_len);
-	http_req_release(&r);
-	return r.hold_ms;
-}
-
-/*
- * End a request without libfcgi's lingering close (shut down the write
- * side, then wait for nginx to close first): read what is left of the
- * request so that closing sends no reset, then close at once.  That wait
- * was a fifth of a worker's time in the profile (docs/performance.md).
- */
-static void finish_request(FCGX_Request *fr)
-{
-	char rest[4096];
-
-	while (FCGX_GetStr(rest, sizeof(rest), fr->in) > 0)
-		;
-	fr->detached = 1;
-	FCGX_Finish_r(fr);
-	fr->detached = 0;
-}
-
-/*
- * A revoking request answers only once no worker can still accept what it
- * revoked (KEYFIN_AUTH_CACHE_MS after its commit, src/auth.c).  A worker
- * does not sleep meanwhile: it keeps the finished answer back, unsent, and
- * serves other connections; finish_due() sends it when its time comes.
- * Slot 0.. of `held` are FastCGI requests; due_us 0 marks a free one.
- */
-#define HELD_MAX 32
-
-struct held {
-	FCGX_Request fr[HELD_MAX + 1];
-	int64_t due_us[HELD_MAX + 1];
-	char *answer[HELD_MAX + 1];     /* written when due (http_defer) */
-	size_t answer_len[HELD_MAX + 1];
-	int count;
-};
-
-/* Send what is due, after waiting for the first to be due if `wait`;
- * returns the milliseconds until the next answer is due, -1 when none is
- * held. */
-static int finish_due(struct held *h, bool wait)
-{
-	int64_t next = 0, now = monotime_us();
-
-	for (int i = 0; wait && i <= HELD_MAX; i++)
-		if (h->due_us[i] != 0 && (next == 0 || h->due_us[i] < next))
-			next = h->due_us[i];
-	if (next > now) {
-		struct timespec ts = { (next - now) / 1000000, (next - now) % 1000000 * 1000 };
-
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-		now = monotime_us();
-	}
-	next = 0;
-	for (int i = 0; i <= HELD_MAX && h->count > 0; i++) {
-		if (h->due_us[i] == 0)
-			continue;
-		if (h->due_us[i] <= now) {
-			http_write_deferred(&h->fr[i], h->answer[i], h->answer_len[i]);
-			h->answer[i] = NULL;
-			finish_request(&h->fr[i]);
-			h->due_us[i] = 0;
-			h->count--;
-		} else if (next == 0 || h->due_us[i] < next) {
-			next = h->due_us[i];
-		}
-	}
-	return next == 0 ? -1 : (int)((next - now + 999) / 1000);
-}
-
-static int worker_main(int listen_fd, volatile int *stop, void *ctx)
-{
-	static struct held held;
-	struct app *app = ctx;
-	int fd = -2;
-
-	/* each worker has a connection of its own, made after the fork */
-	char err[256];
-
-	app->store = store_new(cfg.database_url, cfg.db_prepared, cfg.db_timeout,
-			       err, sizeof(err));
-	if (app->store == NULL) {
-		log_msg(LOG_ERROR, "config", "%s", err);
-		return 1;
-	}
-	for (int i = 0; i <= HELD_MAX; i++)
-		if (FCGX_InitRequest(&held.fr[i], listen_fd, 0) != 0)
-			return 1;
-	log_set_buffered(1);            /* flushed whenever the worker waits */
-	(void)store_ready(app->store);  /* early, but a database that is down is fine */
-	for (;;) {
-		FCGX_Request *fr = NULL;
-		char *answer;
-		size_t answer_len;
-		int hold_ms, slot;
-
-		store_begin(app->store);
-		sweep_unused(app);
-		fd = pool_accept(listen_fd, stop, finish_due(&held, false));
-		if (fd == -3)
-			continue;       /* an answer held back is due */
-		if (fd == -2)
-			break;
-		if (fd < 0) {
-			log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
-			break;
-		}
-		for (int i = 0; fr == NULL; i++)
-			if (held.due_us[i] == 0)
-				fr = &held.fr[i];
-		/* libfcgi reads the request from a connection it is handed when
-		 * ipcFd is set and the last one is kept (its public fields) */
-		fr->ipcFd = fd;
-		fr->keepConnection = 1;
-		if (FCGX_Accept_r(fr) < 0) {
-			/* not a FastCGI request; the connection is closed */
-			FCGX_Finish_r(fr);
-			continue;
-		}
-		store_begin(app->store);
-		hold_ms = serve_request(app, fr, &answer, &answer_len);
-		if (hold_ms <= 0) {
-			http_write_deferred(fr, answer, answer_len);
-			finish_request(fr);
-			continue;
-		}
-		slot = (int)(fr - held.fr);
-		held.due_us[slot] = monotime_us() + (int64_t)hold_ms * 1000;
-		held.answer[slot] = answer;
-		held.answer_len[slot] = answer_len;
-		/* one slot stays free for the next connection */
-		if (++held.count == HELD_MAX)
-			finish_due(&held, true);
-	}
-	/* what is held goes out in its time, also when leaving on an error */
-	while (held.count > 0)
-		finish_due(&held, true);
-	store_free(app->store);
-	return fd == -2 ? 0 : 1;
-}
-
-/* SIGHUP: read the secret(s) again; the pool then replaces its workers,
- * which start with the new keys.  A bad file keeps the old keys. */
-static int reload_keys(void *ctx)
-{
-	struct token_keys fresh;
-	char err[256];
-
-	(void)ctx;
-	if (token_keys_load(&fresh, cfg.secret_file, cfg.secret, err, sizeof(err)) != 0) {
-		log_msg(LOG_ERROR, "reload", "keeping the old secret: %s", err);
-		return -1;
-	}
-	keys = fresh;
-	sodium_memzero(&fresh, sizeof(fresh));
-	log_msg(LOG_INFO, "reload", "server secret read again: %d in force", keys.count);
-	return 0;
-}
-
 static int cmd_serve(void)
 {
-	static struct app app;
 	struct rlimit no_core = { 0, 0 };
 	const char *const *labels;
 	size_t nlabels;
@@ -353,8 +132,8 @@ static int cmd_serve(void)
 	{
 		/* a URL that cannot be read is refused now, not by each worker */
 		char err[256];
-		struct store *probe = store_new(cfg.database_url, cfg.db_prepared,
-						cfg.db_timeout, err, sizeof(err));
+		struct store *probe = store_new(app.config.database_url, app.config.db_prepared,
+						app.config.db_timeout, err, sizeof(err));
 
 		if (probe == NULL) {
 			fprintf(stderr, "keyfin: %s\n", err);
@@ -362,7 +141,7 @@ static int cmd_serve(void)
 		}
 		store_free(probe);
 	}
-	if (cfg.migrate_on_start) {
+	if (app.config.migrate_on_start) {
 		struct store *s = open_store();
 		int rc = s ? run_migrate(s) : -1;
 
@@ -370,14 +149,12 @@ static int cmd_serve(void)
 		if (rc != 0)
 			return 1;
 	}
-	app.cfg = &cfg;
-	app.keys = &keys;
 	labels = route_labels(&nlabels);
 	if (metrics_init(labels, nlabels) != 0)
 		log_msg(LOG_WARN, "metrics", "no shared memory for metrics: /metrics stays empty");
 	if (gethostname(app.hostname, sizeof(app.hostname) - 1) != 0)
 		strcpy(app.hostname, "keyfin");
-	return pool_run(&cfg, worker_main, reload_keys, &app) == 0 ? 0 : 1;
+	return pool_run(&app.config, worker_main, worker_reload, &app) == 0 ? 0 : 1;
 }
 
 static int print_key(const struct store_key *key, void *ctx)
@@ -387,7 +164,7 @@ static int print_key(const struct store_key *key, void *ctx)
 	(void)ctx;
 	if (key->sealed_len == 0)
 		snprintf(token, sizeof(token), "%s... (hash-only)", key->prefix);
-	else if (token_open(&keys, key->sealed, key->sealed_len, token) < 0)
+	else if (token_open(&app.secrets, key->sealed, key->sealed_len, token) < 0)
 		strcpy(token, "(sealed under another secret)");
 	render_format_date(key->created_us, created);
 	render_format_date(key->last_activity_us, used);
@@ -414,7 +191,7 @@ static int cmd_key(int argc, char **argv, struct store *s)
 		}
 		int64_t created;
 
-		if (apikey_create(&keys, s, name, &cli_actor, cfg.hash_only, token, &created) != STORE_OK)
+		if (apikey_create(&app.secrets, s, name, &cli_actor, app.config.hash_only, token, &created) != STORE_OK)
 			return 1;
 		printf("%s\n", token);
 		sodium_memzero(token, sizeof(token));
@@ -423,12 +200,12 @@ static int cmd_key(int argc, char **argv, struct store *s)
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return store_key_list(s, print_key, NULL, NULL) == STORE_OK ? 0 : 1;
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-		st = apikey_revoke(&keys, s, argv[2], &cli_actor);
+		st = apikey_revoke(&app.secrets, s, argv[2], &cli_actor);
 		if (st != STORE_OK)
 			return 1;
 		/* as the API's DELETE: done once no worker can still accept it,
 		 * whatever KEYFIN_AUTH_CACHE_MS the servers were given */
-		auth_revocation_wait(CONFIG_AUTH_CACHE_MS_MAX);
+		revhold_wait(CONFIG_AUTH_CACHE_MS_MAX);
 		return 0;
 	}
 	fputs(usage, stderr);
@@ -564,7 +341,7 @@ static int cmd_rotate(struct store *s)
 	int resealed = 0, unopenable = 0;
 	char target[96];
 
-	if (apikey_reseal_all(&keys, s, &resealed, &unopenable) != STORE_OK) {
+	if (apikey_reseal_all(&app.secrets, s, &resealed, &unopenable) != STORE_OK) {
 		fprintf(stderr, "keyfin: re-sealing stopped after %d keys (see above); "
 			"run it again\n", resealed);
 		return 1;

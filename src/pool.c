@@ -253,7 +253,7 @@ int pool_accept(int listen_fd, volatile int *stop, int timeout_ms)
 		if (*stop && drain_until == 0)
 			drain_until = monotime_ms() + POOL_DRAIN_MS;
 		if (*stop && monotime_ms() > drain_until)
-			return -2;
+			return POOL_STOPPED;
 		/* what is queued first: under load the next connection is
 		 * already waiting, and a worker takes it without a wake-up */
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -261,19 +261,19 @@ int pool_accept(int listen_fd, volatile int *stop, int timeout_ms)
 			return fd;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (*stop)
-				return -2;      /* stopping, and nothing left queued */
+				return POOL_STOPPED;    /* and nothing left queued */
 			/* idle: the log lines kept meanwhile go out now */
 			log_flush();
 			switch (pool_wait(listen_fd, timeout_ms)) {
 			case 0:
-				return -3;
+				return POOL_TIMEOUT;
 			case -1:
 				if (errno != EINTR)
-					return -1;
+					return POOL_FAILED;
 			}
 			continue;
 		}
 		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
-			return -1;
+			return POOL_FAILED;
 	}
 }

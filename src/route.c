@@ -6,7 +6,7 @@
 
 #include "keyfin/handle.h"
 #include "keyfin/metrics.h"
-#include "keyfin/scope.h"
+#include "keyfin/revhold.h"
 
 struct route {
 	const char *method;
@@ -16,8 +16,7 @@ struct route {
 	/* REVOKES: can take a right away (delete a key or session, disable or
 	 * demote a user, narrow a key, replace a device's session at login):
 	 * the answer (unless a 4xx: nothing changed) leaves only once every
-	 * worker has forgotten (KEYFIN_AUTH_CACHE_MS later: src/main.c holds
-	 * it back) */
+	 * worker has forgotten (src/revhold.h) */
 	bool revokes;
 };
 
@@ -134,24 +133,18 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 		*route_name = rt->pattern;
 		*route_index = (int)i;
 		auth_extract(c, r, app->cfg->legacy_authorization);
-		status = auth_require(app, c, rt->level);
-		/* a scoped key calls only what its scopes name */
-		if (status == 0 && c->resolved && c->who.kind == STORE_PRINCIPAL_KEY &&
-		    !scope_allows(c->who.scopes, r->method, r->path))
-			status = 403;
+		status = auth_require(app, c, rt->level, r->method, r->path);
 		if (status != 0) {
 			if (status == 401 || status == 403)
 				metrics_auth_failure(status);
 			http_respond_empty(r, status);
 			return;
 		}
-		/* a revoking answer is kept whole until it may leave; errors
-		 * too: a 5xx may come after a revocation committed */
 		if (rt->revokes)
-			http_defer(r);
+			revhold_begin(r);
 		rt->handle(app, r, c, arg);
-		if (rt->revokes && (r->status < 400 || r->status >= 500))
-			r->hold_ms = app->cfg->auth_cache_ms;
+		if (rt->revokes)
+			revhold_end(r, app->cfg->auth_cache_ms);
 		return;
 	}
 	if (allow[0] != '\0')

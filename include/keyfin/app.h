@@ -1,20 +1,27 @@
 /*
  * app: what one worker process holds for its whole life, shared by every
- * handler: the settings, the token keys, its database connection.
+ * handler: the settings, the token keys, its database connection, its
+ * memory of tokens.  The command line uses the same struct.
  */
 #ifndef KEYFIN_APP_H
 #define KEYFIN_APP_H
 
 #include <stdbool.h>
 
+#include "keyfin/authcache.h"
 #include "keyfin/config.h"
 #include "keyfin/store.h"
 #include "keyfin/token.h"
 
 struct app {
-	const struct config *cfg;
-	const struct token_keys *keys;
+	/* the settings and the server secrets, read by `main` and again on
+	 * SIGHUP (the secrets); handlers see them through the const views */
+	struct config config;
+	struct token_keys secrets;
+	const struct config *cfg;               /* &config */
+	const struct token_keys *keys;          /* &secrets */
 	struct store *store;
+	struct authcache authcache;             /* who a token is (src/authcache.c) */
 	char server_id[STORE_ID_LEN + 1];       /* "" until first read */
 	char hostname[256];
 };

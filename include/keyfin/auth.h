@@ -41,20 +41,17 @@ void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
 			const char *query);
 
 /*
- * Check that `c` may call an endpoint of `level`.  Returns 0, or the status
- * to answer: 401 (no, unknown or blank token; disabled user), 403 (not an
- * administrator; the token of a deleted user), 503 (database away).
+ * Check that `c` may call `method` `path`, an endpoint of `level`.  Returns
+ * 0, or the status to answer: 401 (no, unknown or blank token; disabled
+ * user), 403 (not an administrator; the token of a deleted user; a key
+ * outside its scopes or allowed addresses), 503 (database away).
  */
-int auth_require(struct app *app, struct caller *c, enum auth_level level);
+int auth_require(struct app *app, struct caller *c, enum auth_level level,
+		 const char *method, const char *path);
 
 /* The resolved caller as the audit trail names it.  `name` (64 bytes) holds
  * "API key 1a2b..." for a key: never the whole key. */
 void auth_actor(const struct caller *c, const struct req *r, char name[64],
 		struct store_actor *out);
-
-/* After a revocation has committed outside a worker (`keyfin key revoke`):
- * wait `ms`, until no worker anywhere can still answer from what it
- * remembered before.  (Workers hold their answers back instead.) */
-void auth_revocation_wait(int ms);
 
 #endif

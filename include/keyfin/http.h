@@ -53,6 +53,9 @@ void http_defer(struct req *r);
 char *http_take_deferred(struct req *r, size_t *len);
 void http_write_deferred(FCGX_Request *fcgx, char *answer, size_t len);
 
+/* Close the request's connection at once, its answer written. */
+void http_finish(FCGX_Request *fcgx);
+
 /* A header line of the answer ("Name: value\r\n"), before http_respond*. */
 void http_header(struct req *r, const char *line);
 

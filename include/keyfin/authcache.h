@@ -1,0 +1,81 @@
+/*
+ * authcache: a worker's memory of who a token is, so that a key used over
+ * and over (every request of every integration) is not looked up in
+ * PostgreSQL every time, while revocation stays immediate.
+ *
+ * Every change that takes a right away adds one to a revocation counter in
+ * the same transaction (sql/0004_revocations.sql).  An entry is used only
+ * while the worker has read the current counter within `window_us`
+ * (KEYFIN_AUTH_CACHE_MS), measured from when it *sent* the query that read
+ * it; a revoking request's answer is held back as long (src/revhold.c).  So
+ * a request that arrives after that answer finds every worker either having
+ * read the new counter (which empties its memory) or past its window and
+ * asking again.  A counter that cannot be read is no answer from memory.
+ *
+ * Any other counter value than the one known empties the memory (a lower
+ * one too: a database restored from a backup), and so does a value read on
+ * another connection than the last (`connects`: after a reconnect the server
+ * may be another one, whose counter says nothing of the old one's).  An entry
+ * also ends at a key's expiry (counted by the database's clock from the
+ * lookup) and after AUTHCACHE_MAX_AGE_US at most.
+ *
+ * Pure: the clock and the counter read are passed in (tests/unit).
+ */
+#ifndef KEYFIN_AUTHCACHE_H
+#define KEYFIN_AUTHCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keyfin/store.h"
+#include "keyfin/token.h"
+
+#define AUTHCACHE_SLOTS 128
+#define AUTHCACHE_MAX_AGE_US 10000000   /* names and device fields come fresh after it */
+
+struct authcache_entry {
+	bool used;
+	unsigned char digest[TOKEN_DIGEST_LEN];
+	char remote[64];                /* allowed_ips is decided per address */
+	int64_t generation;
+	int64_t looked_up_us;           /* when the lookup was sent */
+	struct store_principal who;
+};
+
+struct authcache {
+	struct authcache_entry *slot;   /* AUTHCACHE_SLOTS, made on first use */
+	int64_t window_us;              /* 0: remember nothing */
+	int64_t generation;             /* the newest read; -1: none yet */
+	int64_t checked_us;             /* when the query that read it was sent */
+	uint64_t connects;              /* the connection it was read on */
+};
+
+/* Reads the revocation counter now, and says on which connection (the
+ * store's count of connections made): 0, or -1 when it cannot be read. */
+typedef int authcache_counter_fn(void *ctx, int64_t *generation, uint64_t *connects);
+
+void authcache_init(struct authcache *c, int window_ms);
+void authcache_release(struct authcache *c);
+
+/* A counter read by a query sent at `sent_us` on connection `connects`. */
+void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
+		   uint64_t connects);
+
+/*
+ * The remembered entry for this token from this address at `now_us`, if it
+ * may be used.  When the last counter read is older than the window, or was
+ * on another connection than the current one (`connects`), the counter is
+ * read again through `read` first.  NULL: look it up.
+ */
+struct authcache_entry *authcache_recall(struct authcache *c,
+					 const unsigned char digest[TOKEN_DIGEST_LEN],
+					 const char *remote, int64_t now_us, uint64_t connects,
+					 authcache_counter_fn *read, void *ctx);
+
+/* Remember what a lookup sent at `sent_us` on connection `connects` said,
+ * with the counter it read. */
+void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
+			const char *remote, const struct store_principal *who,
+			int64_t generation, int64_t sent_us, uint64_t connects);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * revhold: the rule "a revoking answer is held back", in one place.
+ *
+ * A worker answers from its memory of who a token is while it read the
+ * revocation counter within KEYFIN_AUTH_CACHE_MS (src/authcache.c).  So a
+ * request that takes a right away (the `revokes` routes of src/route.c)
+ * may answer only once every worker anywhere has either read the new
+ * counter or is past its window: KEYFIN_AUTH_CACHE_MS after its commit.
+ *
+ * route.c marks such a request (revhold_begin: its whole answer is kept in
+ * memory, since libfcgi writes whenever its 8 KiB buffer fills) and says
+ * how long it waits (revhold_end).  A worker does not sleep meanwhile: it
+ * keeps the finished answer back, unsent, in a `struct revhold`, serves
+ * other connections, and sends it when its time comes.  The command line,
+ * which has no answer to hold, waits instead (revhold_wait).
+ */
+#ifndef KEYFIN_REVHOLD_H
+#define KEYFIN_REVHOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fcgiapp.h>
+
+#include "keyfin/http.h"
+
+#define REVHOLD_MAX 32
+
+/* Slots 0..REVHOLD_MAX are FastCGI requests; due_us 0 marks a free one. */
+struct revhold {
+	FCGX_Request fr[REVHOLD_MAX + 1];
+	int64_t due_us[REVHOLD_MAX + 1];
+	char *answer[REVHOLD_MAX + 1];
+	size_t answer_len[REVHOLD_MAX + 1];
+	int count;
+};
+
+/* In the route: a request that may revoke keeps its answer in memory. */
+void revhold_begin(struct req *r);
+/* ... and after its handler: hold it `window_ms` unless nothing changed
+ * (a 4xx); a 5xx is held too (it may come after a commit). */
+void revhold_end(struct req *r, int window_ms);
+
+/* 0, or -1 if libfcgi cannot set up the requests. */
+int revhold_init(struct revhold *h, int listen_fd);
+/* A request slot that holds nothing. */
+FCGX_Request *revhold_slot(struct revhold *h);
+/* Keep `fr`'s answer (taken over) until `hold_ms` from now; when every
+ * slot but one is in use, wait for the first to be due. */
+void revhold_keep(struct revhold *h, FCGX_Request *fr, int hold_ms, char *answer, size_t len);
+/* Send what is due, after waiting for the first to be due if `wait`;
+ * returns the milliseconds until the next is due, -1 when none is held. */
+int revhold_send_due(struct revhold *h, bool wait);
+
+/* After a revocation committed outside a worker (`keyfin key revoke`):
+ * wait `ms`. */
+void revhold_wait(int ms);
+
+#endif

@@ -1,0 +1,102 @@
+#include "keyfin/authcache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+void authcache_init(struct authcache *c, int window_ms)
+{
+	memset(c, 0, sizeof(*c));
+	c->window_us = (int64_t)window_ms * 1000;
+	c->generation = -1;
+}
+
+void authcache_release(struct authcache *c)
+{
+	free(c->slot);
+	c->slot = NULL;
+	c->generation = -1;
+}
+
+static void forget_all(struct authcache *c)
+{
+	if (c->slot != NULL)
+		for (int i = 0; i < AUTHCACHE_SLOTS; i++)
+			c->slot[i].used = false;
+}
+
+void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
+		   uint64_t connects)
+{
+	if (generation != c->generation || connects != c->connects) {
+		forget_all(c);
+		c->generation = generation;
+		c->connects = connects;
+		c->checked_us = sent_us;
+	} else if (sent_us > c->checked_us) {
+		c->checked_us = sent_us;
+	}
+}
+
+/* One slot per digest: a token's slot is taken by another token that
+ * hashes to it (the older one is then looked up again). */
+static struct authcache_entry *slot_of(struct authcache *c,
+				       const unsigned char digest[TOKEN_DIGEST_LEN])
+{
+	uint32_t h;
+
+	if (c->slot == NULL) {
+		c->slot = calloc(AUTHCACHE_SLOTS, sizeof(*c->slot));
+		if (c->slot == NULL)
+			return NULL;
+	}
+	memcpy(&h, digest, sizeof(h));  /* a keyed hash: already uniform */
+	return &c->slot[h % AUTHCACHE_SLOTS];
+}
+
+struct authcache_entry *authcache_recall(struct authcache *c,
+					 const unsigned char digest[TOKEN_DIGEST_LEN],
+					 const char *remote, int64_t now_us, uint64_t connects,
+					 authcache_counter_fn *read, void *ctx)
+{
+	struct authcache_entry *e = c->window_us > 0 ? slot_of(c, digest) : NULL;
+	int64_t generation;
+	uint64_t read_on;
+
+	if (e == NULL || !e->used || now_us - e->looked_up_us > AUTHCACHE_MAX_AGE_US ||
+	    sodium_memcmp(e->digest, digest, TOKEN_DIGEST_LEN) != 0 ||
+	    strcmp(e->remote, remote ? remote : "") != 0)
+		return NULL;
+	/* expires_in_us is counted by the database's clock from the lookup;
+	 * counted here from when the lookup was sent, it ends no later */
+	if (e->who.expires_in_us != 0 && now_us >= e->looked_up_us + e->who.expires_in_us)
+		return NULL;
+	if (now_us - c->checked_us > c->window_us || connects != c->connects) {
+		if (read(ctx, &generation, &read_on) != 0)
+			return NULL;
+		authcache_saw(c, generation, now_us, read_on);
+	}
+	return e->used && e->generation == c->generation ? e : NULL;
+}
+
+void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
+			const char *remote, const struct store_principal *who,
+			int64_t generation, int64_t sent_us, uint64_t connects)
+{
+	struct authcache_entry *e;
+
+	if (c->window_us <= 0)
+		return;
+	authcache_saw(c, generation, sent_us, connects);
+	if (generation != c->generation || (e = slot_of(c, digest)) == NULL ||
+	    strlen(remote ? remote : "") >= sizeof(e->remote))
+		return;
+	e->used = true;
+	memcpy(e->digest, digest, TOKEN_DIGEST_LEN);
+	snprintf(e->remote, sizeof(e->remote), "%s", remote ? remote : "");
+	e->generation = generation;
+	e->looked_up_us = sent_us;
+	e->who = *who;
+}

@@ -1,0 +1,86 @@
+#include "keyfin/revhold.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "keyfin/monotime.h"
+
+void revhold_begin(struct req *r)
+{
+	http_defer(r);
+}
+
+void revhold_end(struct req *r, int window_ms)
+{
+	if (r->status < 400 || r->status >= 500)
+		r->hold_ms = window_ms;
+}
+
+static void sleep_ms(int64_t us)
+{
+	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
+
+	while (us > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+void revhold_wait(int ms)
+{
+	sleep_ms((int64_t)ms * 1000);
+}
+
+int revhold_init(struct revhold *h, int listen_fd)
+{
+	for (int i = 0; i <= REVHOLD_MAX; i++)
+		if (FCGX_InitRequest(&h->fr[i], listen_fd, 0) != 0)
+			return -1;
+	return 0;
+}
+
+FCGX_Request *revhold_slot(struct revhold *h)
+{
+	/* one slot always stays free (revhold_keep) */
+	for (int i = 0; i <= REVHOLD_MAX; i++)
+		if (h->due_us[i] == 0)
+			return &h->fr[i];
+	return NULL;
+}
+
+int revhold_send_due(struct revhold *h, bool wait)
+{
+	int64_t next = 0, now = monotime_us();
+
+	for (int i = 0; wait && i <= REVHOLD_MAX; i++)
+		if (h->due_us[i] != 0 && (next == 0 || h->due_us[i] < next))
+			next = h->due_us[i];
+	if (next > now) {
+		sleep_ms(next - now);
+		now = monotime_us();
+	}
+	next = 0;
+	for (int i = 0; i <= REVHOLD_MAX && h->count > 0; i++) {
+		if (h->due_us[i] == 0)
+			continue;
+		if (h->due_us[i] <= now) {
+			http_write_deferred(&h->fr[i], h->answer[i], h->answer_len[i]);
+			h->answer[i] = NULL;
+			http_finish(&h->fr[i]);
+			h->due_us[i] = 0;
+			h->count--;
+		} else if (next == 0 || h->due_us[i] < next) {
+			next = h->due_us[i];
+		}
+	}
+	return next == 0 ? -1 : (int)((next - now + 999) / 1000);
+}
+
+void revhold_keep(struct revhold *h, FCGX_Request *fr, int hold_ms, char *answer, size_t len)
+{
+	int slot = (int)(fr - h->fr);
+
+	h->due_us[slot] = monotime_us() + (int64_t)hold_ms * 1000;
+	h->answer[slot] = answer;
+	h->answer_len[slot] = len;
+	if (++h->count == REVHOLD_MAX)
+		revhold_send_due(h, true);
+}
