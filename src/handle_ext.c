@@ -13,11 +13,14 @@
 
 #include "keyfin/apikey.h"
 #include "keyfin/log.h"
+#include "keyfin/pgarray.h"
 #include "keyfin/render.h"
 #include "keyfin/text.h"
 
 #define NOTE_MAX 1000
 #define LIST_MAX SCOPE_MAX_COUNT        /* scopes or addresses per key */
+/* The longest CIDR text: an IPv6 address with an IPv4 tail (45) and /128. */
+#define ADDRESS_MAX 49
 
 /* "a\nb" -> ["a","b"]; "" -> `empty` (or []). */
 static json_object *lines_to_array(const char *lines, const char *empty)
@@ -77,49 +80,49 @@ static int64_t key_id(const char *arg)
 
 /* A PostgreSQL array literal of the strings of JSON array `a`, into `out`;
  * NULL (with `why`) when `a` is not an array of acceptable strings. */
-static const char *array_literal(json_object *a, bool scopes, char *out, size_t len,
+static const char *array_literal(json_object *a, bool scopes, char *out, size_t size,
 				 const char **why)
 {
-	size_t n, o = 0;
+	const char *shape = scopes ? "scopes: an array of at most 32 strings"
+		: "allowed_ips: an array of at most 32 addresses (CIDR)";
+	struct pgarray literal;
+	const char *done;
+	size_t n;
 
 	if (!json_object_is_type(a, json_type_array) ||
 	    (n = json_object_array_length(a)) > LIST_MAX) {
-		*why = scopes ? "scopes: an array of at most 32 strings"
-			: "allowed_ips: an array of at most 32 addresses (CIDR)";
+		*why = shape;
 		return NULL;
 	}
-	out[o++] = '{';
+	pgarray_init(&literal, out, size);
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(a, i);
 		const char *s = json_object_is_type(e, json_type_string) ?
 			json_object_get_string(e) : NULL;
 
 		if (s == NULL || (scopes ? (*why = scope_problem(s)) != NULL
-				  : (strlen(s) > 49 || !text_is_clean(s, strlen(s))))) {
+				  : (strlen(s) > ADDRESS_MAX || !text_is_clean(s, strlen(s))))) {
 			if (!scopes || s == NULL)
 				*why = scopes ? "scopes: strings only"
 					: "allowed_ips: addresses (CIDR) as strings";
 			return NULL;
 		}
-		if (i > 0)
-			out[o++] = ',';
-		out[o++] = '"';
-		for (; *s && o + 4 < len; s++) {
-			if (*s == '"' || *s == '\\')
-				out[o++] = '\\';
-			out[o++] = *s;
+		/* the buffers below are sized for the limits just checked */
+		if (pgarray_add(&literal, s) < 0) {
+			*why = shape;
+			return NULL;
 		}
-		out[o++] = '"';
 	}
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
+	done = pgarray_finish(&literal);
+	if (done == NULL)
+		*why = shape;
+	return done;
 }
 
 struct options_buf {
 	struct store_key_options o;
-	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN * 2 + 3) + 3];
-	char ips[LIST_MAX * 104 + 3];
+	char scopes[PGARRAY_SIZE(SCOPE_MAX_COUNT, SCOPE_MAX_LEN)];
+	char ips[PGARRAY_SIZE(LIST_MAX, ADDRESS_MAX)];
 	char ttl[24];
 };
 
