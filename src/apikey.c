@@ -33,6 +33,19 @@ enum apikey_name_check apikey_check_name(char *name, size_t len)
 	return APIKEY_NAME_OK;
 }
 
+enum apikey_name_check apikey_take_name(const char *given, size_t len,
+					char name[APIKEY_NAME_INPUT_MAX + 1])
+{
+	if (given == NULL)
+		return APIKEY_NAME_MISSING;
+	/* before the copy: `name` holds no more */
+	if (len > APIKEY_NAME_INPUT_MAX)
+		return APIKEY_NAME_TOO_LONG;
+	memcpy(name, given, len);
+	name[len] = '\0';
+	return apikey_check_name(name, len);
+}
+
 const char *apikey_name_problem(enum apikey_name_check check)
 {
 	switch (check) {
@@ -48,24 +61,29 @@ const char *apikey_name_problem(enum apikey_name_check check)
 	return "";
 }
 
+void apikey_make(const struct token_keys *keys, struct apikey_new *k)
+{
+	token_generate(k->token);
+	token_digest(keys, k->token, TOKEN_HEX_LEN, k->digest);
+	token_seal(keys, k->token, k->sealed);
+	token_prefix(k->token, k->prefix);
+}
+
 enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 				const char *name, const struct store_actor *by, bool hash_only,
 				char token_out[TOKEN_HEX_LEN + 1], int64_t *created_us)
 {
-	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
-	char token[TOKEN_HEX_LEN + 1], prefix[5];
+	struct apikey_new k;
 	enum store_status st;
 
-	token_generate(token);
-	token_digest(keys, token, TOKEN_HEX_LEN, digest);
-	token_seal(keys, token, sealed);
-	token_prefix(token, prefix);
-	st = store_key_insert(s, name, digest, hash_only ? NULL : sealed, prefix, by, created_us);
+	apikey_make(keys, &k);
+	st = store_key_insert(s, name, k.digest, hash_only ? NULL : k.sealed, k.prefix, by,
+			      created_us);
 	if (st == STORE_OK) {
-		memcpy(token_out, token, sizeof(token));
-		log_msg(LOG_INFO, "key_created", "key %s... created", prefix);
+		memcpy(token_out, k.token, sizeof(k.token));
+		log_msg(LOG_INFO, "key_created", "key %s... created", k.prefix);
 	}
-	sodium_memzero(token, sizeof(token));
+	sodium_memzero(&k, sizeof(k));
 	return st;
 }
 

@@ -233,27 +233,13 @@ void handle_ext_get(struct app *app, struct req *r, struct caller *c, const char
 	handle_send_json(r, 200, one);
 }
 
-/* A new key: generated, digested, sealed; its first characters for the log. */
-struct new_key {
-	char token[TOKEN_HEX_LEN + 1], prefix[5];
-	unsigned char digest[TOKEN_DIGEST_LEN], sealed[TOKEN_SEALED_LEN];
-};
-
-static void new_key(const struct app *app, struct new_key *k)
-{
-	token_generate(k->token);
-	token_digest(app->keys, k->token, TOKEN_HEX_LEN, k->digest);
-	token_seal(app->keys, k->token, k->sealed);
-	token_prefix(k->token, k->prefix);
-}
-
 void handle_ext_create(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	json_object *body = handle_json_body(app, r);
 	struct options_buf opts;
 	struct store_key_info info;
 	struct store_actor by;
-	struct new_key k;
+	struct apikey_new k;
 	char name[APIKEY_NAME_INPUT_MAX + 1], actor[64];
 	const char *app_name, *why;
 	enum apikey_name_check check;
@@ -262,18 +248,15 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 	(void)arg;
 	if (body == NULL)
 		return;
-	app_name = reqjson_str(body, "app");
-	snprintf(name, sizeof(name), "%s", app_name ? app_name : "");
-	check = app_name == NULL ? APIKEY_NAME_MISSING
-		: strlen(app_name) > APIKEY_NAME_INPUT_MAX ? APIKEY_NAME_TOO_LONG
-		: apikey_check_name(name, strlen(name));
+	app_name = reqjson_str(body, "app");         /* never with a NUL inside */
+	check = apikey_take_name(app_name, app_name != NULL ? strlen(app_name) : 0, name);
 	why = check != APIKEY_NAME_OK ? apikey_name_problem(check) : read_options(body, &opts);
 	if (why != NULL) {
 		json_object_put(body);
 		http_respond_text(r, 400, why);
 		return;
 	}
-	new_key(app, &k);
+	apikey_make(app->keys, &k);
 	auth_actor(c, r, actor, &by);
 	st = store_key_insert_ext(app->store, name, k.digest,
 				  app->cfg->hash_only ? NULL : k.sealed, k.prefix, &by, &opts.o, &info);
@@ -343,7 +326,7 @@ void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const cha
 	int64_t grace = 0;
 	struct store_key_info info;
 	struct store_actor by;
-	struct new_key k;
+	struct apikey_new k;
 	char actor[64];
 	enum store_status st;
 
@@ -367,7 +350,7 @@ void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const cha
 		}
 		json_object_put(body);
 	}
-	new_key(app, &k);
+	apikey_make(app->keys, &k);
 	auth_actor(c, r, actor, &by);
 	st = store_key_roll(app->store, id, (int)grace, k.digest,
 			    app->cfg->hash_only ? NULL : k.sealed, k.prefix, &by, &info);

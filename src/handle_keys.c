@@ -247,9 +247,9 @@ static bool prefers_representation(const char *prefer)
 
 void handle_keys_create(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	char name[APIKEY_NAME_INPUT_MAX + 2];
+	char given[APIKEY_NAME_INPUT_MAX + 2], name[APIKEY_NAME_INPUT_MAX + 1];
 	char token[TOKEN_HEX_LEN + 1], actor_name[64];
-	long len = http_query(r, "app", name, sizeof(name));
+	long len = http_query(r, "app", given, sizeof(given));
 	struct store_actor by;
 	int64_t created_us = 0;
 	enum apikey_name_check check;
@@ -258,8 +258,9 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 	(void)arg;
 	/* The body is ignored whatever its type (Seerr sends application/json
 	 * with nothing in it): it is never read. */
-	check = len == -2 ? APIKEY_NAME_TOO_LONG : len < 0 ? APIKEY_NAME_MISSING
-		: apikey_check_name(name, (size_t)len);
+	/* -1: no app at all; -2: more than `given` holds, so too long */
+	check = apikey_take_name(len == -1 ? NULL : given,
+				 len == -2 ? sizeof(given) : (size_t)len, name);
 	if (check != APIKEY_NAME_OK) {
 		http_respond_text(r, 400, apikey_name_problem(check));
 		return;

@@ -18,10 +18,30 @@ enum apikey_name_check {
 	APIKEY_NAME_NOT_TEXT,   /* invalid UTF-8, NUL or control characters */
 };
 
-/* Check `name` (len bytes) and cut it to STORE_APP_MAX characters in place
- * (Jellyfin's column size) when it is good. */
+/* The one check of an app name, for every way a key is made (POST
+ * /Auth/Keys, POST /keyfin/v1/keys, `keyfin key create`): `given` is the
+ * name as it came (`len` bytes, NULs counted; NULL when none came).  When
+ * it is good it is copied to `name` (not `given`'s buffer), cut to
+ * STORE_APP_MAX characters (Jellyfin's column size). */
+enum apikey_name_check apikey_take_name(const char *given, size_t len,
+					char name[APIKEY_NAME_INPUT_MAX + 1]);
+/* The same check of `name` (len bytes), cut in place. */
 enum apikey_name_check apikey_check_name(char *name, size_t len);
+/* The answer to give for a name that is not OK. */
 const char *apikey_name_problem(enum apikey_name_check check);
+
+/* A new key: the token (shown to the client once), its digest (looked up),
+ * its box (listed) and its first characters (logged). */
+struct apikey_new {
+	char token[TOKEN_HEX_LEN + 1];
+	char prefix[5];
+	unsigned char digest[TOKEN_DIGEST_LEN];
+	unsigned char sealed[TOKEN_SEALED_LEN];
+};
+
+/* Make a key under the current secret; the caller stores it (with no box
+ * when hash-only) and wipes `k` with sodium_memzero when done. */
+void apikey_make(const struct token_keys *keys, struct apikey_new *k);
 
 /* Make a key for the (checked) `name`; the key is written to `token_out`
  * (which the caller wipes when done) only once it is stored. */
