@@ -35,7 +35,7 @@ static bool try_query(struct caller *c, const char *query, const char *name)
 {
 	long n = uri_query(query, name, c->query_token, sizeof(c->query_token));
 
-	if (n == -2) {
+	if (n == URI_QUERY_TOO_LONG) {
 		/* longer than any token: keep it as an unknown one */
 		use_token(c, c->query_token, sizeof(c->query_token) - 1);
 		return true;

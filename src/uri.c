@@ -98,11 +98,11 @@ long uri_query(const char *query, const char *name, char *out, size_t out_len)
 			size_t vlen = eq ? pair_len - key_len - 1 : 0;
 			size_t n = authhdr_url_decode(v, vlen, out, out_len);
 
-			return n == (size_t)-1 ? -2 : (long)n;
+			return n == (size_t)-1 ? URI_QUERY_TOO_LONG : (long)n;
 		}
 		p += pair_len;
 		if (*p == '&')
 			p++;
 	}
-	return -1;
+	return URI_QUERY_ABSENT;
 }

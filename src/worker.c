@@ -97,7 +97,9 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	if (revhold_init(&held, listen_fd) != 0)
 		return 1;
 	log_set_buffered(1);            /* flushed whenever the worker waits */
-	(void)store_ready(app->store);  /* early, but a database that is down is fine */
+	/* connect early; a database that is down is fine (the requests say 503) */
+	if (store_ready(app->store) != STORE_OK)
+		log_msg(LOG_DEBUG, "db_down", "no database yet at start");
 	for (;;) {
 		FCGX_Request *fr;
 		char *answer;

@@ -41,6 +41,10 @@ enum store_status {
 
 struct store;
 
+/* Every store function that answers a status: the caller must look at it
+ * (a 503 it drops is a request answered as if the write had happened). */
+#define STORE_MUST_CHECK __attribute__((warn_unused_result))
+
 struct store_user {
 	char id[STORE_ID_LEN + 1];
 	char name[STORE_NAME_MAX + 1];
@@ -127,6 +131,7 @@ void store_free(struct store *s);
 void store_begin(struct store *s);
 
 /* Connect now if not connected (rate-limited as above). */
+STORE_MUST_CHECK
 enum store_status store_ready(struct store *s);
 
 /* How many connections this store has made.  A new connection may be to
@@ -135,17 +140,21 @@ enum store_status store_ready(struct store *s);
 uint64_t store_connects(const struct store *s);
 
 /* One round trip that proves the database answers (readiness). */
+STORE_MUST_CHECK
 enum store_status store_ping(struct store *s);
 
 /* Apply every pending migration in one transaction under an advisory lock,
  * so that instances starting together apply each exactly once.  `applied`
  * gets how many this call applied. */
+STORE_MUST_CHECK
 enum store_status store_migrate(struct store *s, int *applied);
 
+STORE_MUST_CHECK
 enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 
 /* `digests`: the token under each of the `count` secrets in force
  * (token_digests()). */
+STORE_MUST_CHECK
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
@@ -154,16 +163,19 @@ enum store_status store_lookup_token(struct store *s,
 /* The revocation generation (sql/0004_revocations.sql): it grows with every
  * change that takes a right away.  store_lookup_token gives the one its
  * answer was read with. */
+STORE_MUST_CHECK
 enum store_status store_generation(struct store *s, int64_t *generation);
 
 /* Record use (and, for a key, the address), unless it was recorded less
  * than `interval` seconds ago. */
+STORE_MUST_CHECK
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval, const char *remote_addr);
 
 /* Insert a key and its audit record in one statement; `created_us` gets
  * the key's DateCreated.  `sealed` NULL keeps no copy of the key at all
  * (hash-only); so for the other functions taking a box. */
+STORE_MUST_CHECK
 enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
 				   const unsigned char sealed[TOKEN_SEALED_LEN],
@@ -177,6 +189,7 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
  * list longer than a page is read may or may not be in it.  `each` may
  * not use the store. */
 #define STORE_KEY_PAGE 1000
+STORE_MUST_CHECK
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx, int64_t *version);
@@ -185,10 +198,12 @@ enum store_status store_key_list(struct store *s,
  * any key raises it.  store_key_list sets `version` (when not NULL) to the
  * one its rows were read with when the whole list came in one page, else
  * to -1 (or -2 for no keys at all: no version was read). */
+STORE_MUST_CHECK
 enum store_status store_key_list_version(struct store *s, int64_t *version);
 
 /* Delete a key and record it, in one statement.  Deleting a key that does
  * not exist is STORE_OK (and not recorded): the key is gone either way. */
+STORE_MUST_CHECK
 enum store_status store_key_delete(struct store *s,
 				   const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				   const char *prefix, const struct store_actor *by);
@@ -216,72 +231,94 @@ struct store_key_options {
 	bool set_expires, set_scopes, set_allowed_ips, set_note;
 };
 
+STORE_MUST_CHECK
 enum store_status store_key_insert_ext(struct store *s, const char *app_name,
 				       const unsigned char digest[TOKEN_DIGEST_LEN],
 				       const unsigned char sealed[TOKEN_SEALED_LEN],
 				       const char *prefix, const struct store_actor *by,
 				       const struct store_key_options *o, struct store_key_info *out);
 /* One key (`id` > 0) or all (0), in creation order; NOT_FOUND when none. */
+STORE_MUST_CHECK
 enum store_status store_key_info(struct store *s, int64_t id,
 				 int (*each)(const struct store_key_info *k, void *ctx), void *ctx);
+STORE_MUST_CHECK
 enum store_status store_key_update(struct store *s, int64_t id,
 				   const struct store_key_options *o, struct store_key_info *out);
 /* A new key (digest, box) with key `id`'s options, in one statement that
  * also gives the old key `grace` seconds to live. */
+STORE_MUST_CHECK
 enum store_status store_key_roll(struct store *s, int64_t id, int grace,
 				 const unsigned char digest[TOKEN_DIGEST_LEN],
 				 const unsigned char sealed[TOKEN_SEALED_LEN],
 				 const char *prefix, const struct store_actor *by,
 				 struct store_key_info *out);
+STORE_MUST_CHECK
 enum store_status store_key_delete_id(struct store *s, int64_t id, const struct store_actor *by);
 /* Revoke (and record) every key unused for `days` days. */
+STORE_MUST_CHECK
 enum store_status store_key_sweep(struct store *s, int days, int *revoked);
 
 /* Store a key's new digest and box (after a change of secret), unless it
  * was revoked or re-sealed since `old_digest` was read: NOT_FOUND then. */
+STORE_MUST_CHECK
 enum store_status store_key_reseal(struct store *s, int64_t id,
 				   const unsigned char old_digest[TOKEN_DIGEST_LEN],
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
 				   const unsigned char sealed[TOKEN_SEALED_LEN]);
 
+STORE_MUST_CHECK
 enum store_status store_user_by_name(struct store *s, const char *name,
 				     struct store_user *out);
+STORE_MUST_CHECK
 enum store_status store_user_by_id(struct store *s, const char *id,
 				   struct store_user *out);
+STORE_MUST_CHECK
 enum store_status store_user_list(struct store *s,
 				  int (*each)(const struct store_user *user, void *ctx),
 				  void *ctx);
+STORE_MUST_CHECK
 enum store_status store_user_insert(struct store *s, const char *name,
 				    const char *password_hash, bool is_admin,
 				    struct store_user *out);
+STORE_MUST_CHECK
 enum store_status store_user_delete(struct store *s, const char *id);
+STORE_MUST_CHECK
 enum store_status store_user_set_policy(struct store *s, const char *id,
 					bool is_admin, bool is_disabled, bool is_hidden);
+STORE_MUST_CHECK
 enum store_status store_user_set_password(struct store *s, const char *id,
 					  const char *password_hash);
 /* Administrators that are not disabled (to refuse locking everyone out). */
+STORE_MUST_CHECK
 enum store_status store_count_admins(struct store *s, int *count);
 
 /* A failed login: counts it, and locks the user for `lock_seconds` once
  * `max_attempts` (0: never) failures are in a row.  `locked` tells whether
  * this failure locked the user. */
+STORE_MUST_CHECK
 enum store_status store_login_failed(struct store *s, const char *user_id,
 				     int max_attempts, int lock_seconds, bool *locked);
 /* Clear the failure count and any lock (an administrator's unlock). */
+STORE_MUST_CHECK
 enum store_status store_user_unlock(struct store *s, const char *id);
 
+STORE_MUST_CHECK
 enum store_status store_audit_add(struct store *s, const char *event, const char *severity,
 				  const struct store_actor *by, const char *target);
 /* Newest first; `each` may stop early by returning non-zero. */
+STORE_MUST_CHECK
 enum store_status store_audit_list(struct store *s, const struct store_audit_query *q,
 				   int (*each)(const struct store_audit_entry *e, void *ctx),
 				   void *ctx);
 
 /* Log in: replaces the user's session on that device, if any. */
+STORE_MUST_CHECK
 enum store_status store_session_create(struct store *s,
 				       const struct store_session_new *session);
+STORE_MUST_CHECK
 enum store_status store_session_delete(struct store *s, int64_t id);
 /* End every session of a user except `keep_id` (0: keep none). */
+STORE_MUST_CHECK
 enum store_status store_session_revoke_user(struct store *s, const char *user_id,
 					    int64_t keep_id);
 

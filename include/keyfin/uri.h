@@ -23,11 +23,16 @@ enum uri_status {
 enum uri_status uri_parse(const char *uri, char *path, size_t path_size,
 			  size_t *path_len, const char **query);
 
+/* What uri_query() returns instead of a length (both negative). */
+enum uri_query_none {
+	URI_QUERY_ABSENT = -1,
+	URI_QUERY_TOO_LONG = -2,        /* does not fit in `out_len - 1` bytes */
+};
+
 /*
  * Find parameter `name` in `query` (ASCII case-insensitive, as ASP.NET
  * does; the first occurrence) and URL-decode its value into `out` (`+` is a
- * space).  Returns the decoded length, -1 when absent, -2 when the value
- * does not fit in `out_len - 1` bytes.
+ * space).  Returns the decoded length, or one of enum uri_query_none.
  */
 long uri_query(const char *query, const char *name, char *out, size_t out_len);
 
