@@ -119,11 +119,10 @@ export class Topology {
     try { process.kill(-inst.pid, 'SIGKILL'); } catch { /* gone */ }
   }
 
-  // nginx from nginx/keyfin.conf.in, its one fastcgi_pass pointed at an
-  // upstream over `instances`.  fastcgi_next_upstream as in deploy/compose
-  // (error timeout http_503: an instance cut from its database answers 503
-  // and idempotent requests go to another); `non_idempotent` is absent on
-  // purpose.
+  // nginx from nginx/keyfin.conf.in (scripts/render-nginx), its
+  // fastcgi_pass pointed at an upstream over `instances` that fails over as
+  // deploy/compose does (error timeout http_503: an instance cut from its
+  // database answers 503 and idempotent requests go to another).
   //
   // `extra.http` and `extra.server` are spliced into the http {} block and
   // before `location /` (e.g. nginx/gateway.conf.example's two parts).
@@ -134,28 +133,15 @@ export class Topology {
     const tls = path.join(this.dir, 'tls');
     fs.mkdirSync(tls, { recursive: true, mode: 0o700 });
     for (const f of ['cert.pem', 'key.pem']) fs.copyFileSync(path.join(this.S.dir, 'tls', f), path.join(tls, f));
-    const root = process.getuid() === 0;
-    let conf = fs.readFileSync(path.join(ROOT, 'nginx', 'keyfin.conf.in'), 'utf8');
-    if (extra.http) conf = conf.replace(/^http \{$/m, `http {\n${extra.http}\n`);
-    if (extra.server) conf = conf.replace(/^(\t\tlocation \/ \{)$/m, `${extra.server}\n$1`);
-    conf = conf
-      .replaceAll('@VAR@', this.dir)
-      .replaceAll('@BIND@', '127.0.0.1')
-      .replaceAll('@HTTP_PORT@', String(this.httpPort))
-      .replaceAll('@HTTPS_PORT@', String(this.httpsPort))
-      .replaceAll('@USER@', root ? `user nobody ${execFileSync('id', ['-gn', 'nobody']).toString().trim()};` : '');
-    const left = conf.match(/@[A-Z_]+@/);
-    assert.equal(left, null, `nginx/keyfin.conf.in has a placeholder topology.mjs does not fill: ${left}`);
-    const pass = /fastcgi_pass unix:[^;]*\/run\/keyfin\.sock;/g;
-    assert.ok(conf.match(pass)?.length >= 1, 'nginx/keyfin.conf.in passes to the unix socket');
-    // Every location that reaches keyfin reaches the upstream instead.
-    conf = conf.replace(pass,
-      'fastcgi_pass keyfin_topology;\n\t\t\tfastcgi_next_upstream error timeout http_503;\n\t\t\tfastcgi_next_upstream_tries 3;\n\t\t\tfastcgi_next_upstream_timeout 1s;');
-    const servers = instances.map((i) => `\t\tserver 127.0.0.1:${i.port} max_fails=1 fail_timeout=2s;`).join('\n');
-    // a zone: every nginx worker shares one view of which instance failed
-    conf = conf.replace(/^http \{$/m, `http {\n\tupstream keyfin_topology {\n\t\tzone keyfin_topology 64k;\n${servers}\n\t}\n`);
     this.nginxConf = path.join(this.dir, 'nginx', 'nginx.conf');
-    fs.writeFileSync(this.nginxConf, conf);
+    const render = ['-o', this.nginxConf, `VAR=${this.dir}`, 'BIND=127.0.0.1',
+      `HTTP_PORT=${this.httpPort}`, `HTTPS_PORT=${this.httpsPort}`, '--upstream', 'keyfin_topology',
+      ...instances.flatMap((i) => ['--upstream-server', `127.0.0.1:${i.port} max_fails=1 fail_timeout=2s`])];
+    // not root: an empty line where scripts/stack has a comment
+    if (process.getuid() !== 0) render.push('USER=');
+    if (extra.http) render.push('--http', extra.http);
+    if (extra.server) render.push('--server', extra.server);
+    execFileSync(path.join(ROOT, 'scripts', 'render-nginx'), render, { stdio: ['ignore', 'ignore', 'pipe'] });
     const args = ['-p', `${path.join(this.dir, 'nginx')}/`, '-c', this.nginxConf,
       '-e', path.join(this.dir, 'log', 'nginx-error.log')];
     execFileSync('nginx', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
