@@ -10,7 +10,9 @@
  *   - reqjson_parse returns NULL or an object;
  *   - reqjson_str returns NULL or a string whose strlen equals json-c's
  *     length (no NUL inside), and valid UTF-8 (strict parsing with
- *     JSON_TOKENER_VALIDATE_UTF8 promises it; it goes to PostgreSQL);
+ *     JSON_TOKENER_VALIDATE_UTF8 promises it; it goes to PostgreSQL),
+ *     judged by utf8_oracle.h (glibc's iconv) and not by src/text.c, which
+ *     reqjson_parse itself relies on: a bug there cannot pass both;
  *   - reqjson_bool returns the default for a member that is not a boolean;
  *   - the same checks under the upper-case name (case-insensitive lookup
  *     of a name that may match another member first).
@@ -24,52 +26,13 @@
 
 #include "keyfin/reqjson.h"
 #include "fuzz_check.h"
+#include "utf8_oracle.h"
 
 
 static const char *const handler_names[] = {
 	"Username", "Pw", "Password", "Name", "CurrentPw", "NewPw",
 	"ResetPassword", "IsAdministrator", "IsDisabled", "",
 };
-
-static bool valid_utf8(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = p[i];
-		size_t n;
-		unsigned int cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
 
 /* FUZZ_SKIP_UTF8=1 turns the UTF-8 property off, to look for other bugs
  * while a known UTF-8 one (regressions/reqjson/crash-utf8-*) is open. */
@@ -82,7 +45,7 @@ static void check_member(json_object *obj, const char *name)
 	bool b2 = reqjson_bool(obj, name, false);
 
 	if (s != NULL && !skip_utf8)
-		CHECK(valid_utf8((const unsigned char *)s, strlen(s)));
+		CHECK(utf8_oracle(s, strlen(s)));
 	/* a string is not a boolean: the default comes back */
 	if (s != NULL)
 		CHECK(b1 == true && b2 == false);
