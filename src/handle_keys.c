@@ -7,6 +7,7 @@
 #include "keyfin/apikey.h"
 #include "keyfin/log.h"
 #include "keyfin/render.h"
+#include "keyfin/uri.h"
 
 /*
  * AuthenticationInfo as Jellyfin fills it for an API key: the constant
@@ -258,9 +259,9 @@ void handle_keys_create(struct app *app, struct req *r, struct caller *c, const 
 	(void)arg;
 	/* The body is ignored whatever its type (Seerr sends application/json
 	 * with nothing in it): it is never read. */
-	/* -1: no app at all; -2: more than `given` holds, so too long */
-	check = apikey_take_name(len == -1 ? NULL : given,
-				 len == -2 ? sizeof(given) : (size_t)len, name);
+	/* more than `given` holds is more than a name may be */
+	check = apikey_take_name(len == URI_QUERY_ABSENT ? NULL : given,
+				 len == URI_QUERY_TOO_LONG ? sizeof(given) : (size_t)len, name);
 	if (check != APIKEY_NAME_OK) {
 		http_respond_text(r, 400, apikey_name_problem(check));
 		return;
