@@ -87,35 +87,19 @@ void metrics_auth_failure(int status)
 		add(&shared->auth_failures[status == 403], 1);
 }
 
-void metrics_auth_remembered(void)
-{
-	if (shared != NULL)
-		add(&shared->auth_remembered, 1);
-}
+/* Counters that only go up by one: a function each, named for what it counts. */
+#define COUNTER(fn, field)                              \
+	void fn(void)                                   \
+	{                                               \
+		if (shared != NULL)                     \
+			add(&shared->field, 1);         \
+	}
 
-void metrics_login_failure(void)
-{
-	if (shared != NULL)
-		add(&shared->login_failures, 1);
-}
-
-void metrics_db_error(void)
-{
-	if (shared != NULL)
-		add(&shared->db_errors, 1);
-}
-
-void metrics_db_reconnect(void)
-{
-	if (shared != NULL)
-		add(&shared->db_reconnects, 1);
-}
-
-void metrics_db_timeout(void)
-{
-	if (shared != NULL)
-		add(&shared->db_timeouts, 1);
-}
+COUNTER(metrics_auth_remembered, auth_remembered)
+COUNTER(metrics_login_failure, login_failures)
+COUNTER(metrics_db_error, db_errors)
+COUNTER(metrics_db_reconnect, db_reconnects)
+COUNTER(metrics_db_timeout, db_timeouts)
 
 void metrics_workers(int alive)
 {

@@ -21,28 +21,21 @@ enum store_status store_audit_add(struct store *s, const char *event, const char
 	return store_change(s, STMT_AUDIT_ADD, &p, false);
 }
 
-struct audit_each {
-	int (*each)(const struct store_audit_entry *e, void *ctx);
-	void *ctx;
-};
-
-static int audit_row(const PGresult *res, int i, void *ctx)
+static void audit_from_row(const PGresult *res, int i, struct store_audit_entry *e)
 {
-	struct audit_each *a = ctx;
-	struct store_audit_entry e;
-
-	e.id = store_col_int(res, i, 0);
-	e.at_us = store_col_int(res, i, 1);
-	store_col_text(e.event, sizeof(e.event), res, i, 2);
-	store_col_text(e.severity, sizeof(e.severity), res, i, 3);
-	store_col_text(e.actor, sizeof(e.actor), res, i, 4);
-	store_col_text(e.actor_user_id, sizeof(e.actor_user_id), res, i, 5);
-	store_col_text(e.remote_addr, sizeof(e.remote_addr), res, i, 6);
-	store_col_text(e.client, sizeof(e.client), res, i, 7);
-	store_col_text(e.target, sizeof(e.target), res, i, 8);
-	e.total = store_col_int(res, i, 9);
-	return a->each(&e, a->ctx);
+	e->id = store_col_int(res, i, 0);
+	e->at_us = store_col_int(res, i, 1);
+	store_col_text(e->event, sizeof(e->event), res, i, 2);
+	store_col_text(e->severity, sizeof(e->severity), res, i, 3);
+	store_col_text(e->actor, sizeof(e->actor), res, i, 4);
+	store_col_text(e->actor_user_id, sizeof(e->actor_user_id), res, i, 5);
+	store_col_text(e->remote_addr, sizeof(e->remote_addr), res, i, 6);
+	store_col_text(e->client, sizeof(e->client), res, i, 7);
+	store_col_text(e->target, sizeof(e->target), res, i, 8);
+	e->total = store_col_int(res, i, 9);
 }
+
+STORE_EACH_ROW(audit, struct store_audit_entry, audit_from_row)
 
 enum store_status store_audit_list(struct store *s, const struct store_audit_query *q,
 				   int (*each)(const struct store_audit_entry *e, void *ctx),

@@ -133,6 +133,23 @@ enum store_status store_change(struct store *s, enum stmt id, const struct param
 			       bool need_row);
 /* A statement that answers one number. */
 enum store_status store_counter(struct store *s, enum stmt id, int64_t *out);
+/* The row callback of a typed list: fills a TYPE from a row with FILL and
+ * hands it to the caller's `each`.  NAME_each is the context to give
+ * store_rows, NAME_row the callback. */
+#define STORE_EACH_ROW(NAME, TYPE, FILL)                                        \
+	struct NAME##_each {                                                    \
+		int (*each)(const TYPE *item, void *ctx);                       \
+		void *ctx;                                                      \
+	};                                                                      \
+	static int NAME##_row(const PGresult *res, int i, void *ctx)            \
+	{                                                                       \
+		struct NAME##_each *e = ctx;                                    \
+		TYPE item;                                                      \
+									\
+		FILL(res, i, &item);                                            \
+		return e->each(&item, e->ctx);                                  \
+	}
+
 /* A statement's rows, one call of `row` each, until it returns non-zero;
  * STORE_NOT_FOUND when there was none. */
 enum store_status store_rows(struct store *s, enum stmt id, const struct params *p,

@@ -186,19 +186,7 @@ static void info_from_row(const PGresult *res, int row, struct store_key_info *k
 }
 
 /* Run a statement returning key details; each row to `each`. */
-struct info_each {
-	int (*each)(const struct store_key_info *k, void *ctx);
-	void *ctx;
-};
-
-static int info_row(const PGresult *res, int i, void *ctx)
-{
-	struct info_each *e = ctx;
-	struct store_key_info k;
-
-	info_from_row(res, i, &k);
-	return e->each(&k, e->ctx);
-}
+STORE_EACH_ROW(info, struct store_key_info, info_from_row)
 
 static enum store_status key_infos(struct store *s, enum stmt id, const struct params *p,
 				   int (*each)(const struct store_key_info *k, void *ctx), void *ctx)

@@ -54,19 +54,7 @@ enum store_status store_user_by_id(struct store *s, const char *id,
 	return store_one_user(s, STMT_USER_BY_ID, &p, out);
 }
 
-struct user_each {
-	int (*each)(const struct store_user *user, void *ctx);
-	void *ctx;
-};
-
-static int user_row(const PGresult *res, int i, void *ctx)
-{
-	struct user_each *u = ctx;
-	struct store_user user;
-
-	user_from_row(res, i, &user);
-	return u->each(&user, u->ctx);
-}
+STORE_EACH_ROW(user, struct store_user, user_from_row)
 
 enum store_status store_user_list(struct store *s,
 				  int (*each)(const struct store_user *user, void *ctx),
