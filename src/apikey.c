@@ -14,7 +14,8 @@ static bool is_blank(const char *s, size_t len)
 	return true;
 }
 
-enum apikey_name_check apikey_check_name(char *name, size_t len)
+/* The check of `name` (len bytes), cut in place. */
+static enum apikey_name_check check_name(char *name, size_t len)
 {
 	size_t chars = 0;
 
@@ -43,7 +44,7 @@ enum apikey_name_check apikey_take_name(const char *given, size_t len,
 		return APIKEY_NAME_TOO_LONG;
 	memcpy(name, given, len);
 	name[len] = '\0';
-	return apikey_check_name(name, len);
+	return check_name(name, len);
 }
 
 const char *apikey_name_problem(enum apikey_name_check check)
@@ -73,12 +74,14 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 				const char *name, const struct store_actor *by, bool hash_only,
 				char token_out[TOKEN_HEX_LEN + 1], int64_t *created_us)
 {
+	static struct store_key_info made;      /* 5 KiB: not on the stack */
 	struct apikey_new k;
 	enum store_status st;
 
 	apikey_make(keys, &k);
 	st = store_key_insert(s, name, k.digest, hash_only ? NULL : k.sealed, k.prefix, by,
-			      created_us);
+			      NULL, &made);
+	*created_us = st == STORE_OK ? made.created_us : 0;
 	if (st == STORE_OK) {
 		memcpy(token_out, k.token, sizeof(k.token));
 		log_msg(LOG_INFO, "key_created", "key %s... created", k.prefix);

@@ -258,8 +258,8 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 	}
 	apikey_make(app->keys, &k);
 	auth_actor(c, r, actor, &by);
-	st = store_key_insert_ext(app->store, name, k.digest,
-				  app->cfg->hash_only ? NULL : k.sealed, k.prefix, &by, &opts.o, &info);
+	st = store_key_insert(app->store, name, k.digest,
+			      app->cfg->hash_only ? NULL : k.sealed, k.prefix, &by, &opts.o, &info);
 	json_object_put(body);
 	if (st != STORE_OK) {
 		sodium_memzero(&k, sizeof(k));

@@ -182,9 +182,7 @@ static int cmd_key(int argc, char **argv, struct store *s)
 		char name[APIKEY_NAME_INPUT_MAX + 1];
 		enum apikey_name_check check;
 
-		snprintf(name, sizeof(name), "%s", argv[2]);
-		check = strlen(argv[2]) > APIKEY_NAME_INPUT_MAX ? APIKEY_NAME_TOO_LONG
-			: apikey_check_name(name, strlen(name));
+		check = apikey_take_name(argv[2], strlen(argv[2]), name);
 		if (check != APIKEY_NAME_OK) {
 			fprintf(stderr, "keyfin: %s\n", apikey_name_problem(check));
 			return 2;

@@ -64,29 +64,6 @@ enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			    : STMT_TOUCH_SESSION, &p, false);
 }
 
-enum store_status store_key_insert(struct store *s, const char *app_name,
-				   const unsigned char digest[TOKEN_DIGEST_LEN],
-				   const unsigned char sealed[TOKEN_SEALED_LEN],
-				   const char *prefix, const struct store_actor *by,
-				   int64_t *created_us)
-{
-	struct params p = { .n = 0 };
-	enum store_status st;
-	PGresult *res;
-
-	param_text(&p, app_name);
-	param_bytes(&p, digest, TOKEN_DIGEST_LEN);
-	param_bytes(&p, sealed, TOKEN_SEALED_LEN);
-	param_text(&p, prefix);
-	param_actor(&p, by);
-	res = store_exec(s, STMT_KEY_INSERT, &p, &st);
-	if (res == NULL)
-		return st;
-	*created_us = PQntuples(res) == 1 ? store_col_int(res, 0, 1) : 0;
-	PQclear(res);
-	return STORE_OK;
-}
-
 static void key_from_row(const PGresult *res, int i, struct store_key *key)
 {
 	key->id = store_col_int8(res, i, 0);
@@ -204,6 +181,10 @@ static int copy_info(const struct store_key_info *k, void *ctx)
 
 static void param_options(struct params *p, const struct store_key_options *o)
 {
+	static const struct store_key_options none;
+
+	if (o == NULL)
+		o = &none;
 	param_text(p, o->expires_at);
 	param_text(p, o->ttl);
 	param_text(p, o->scopes);
@@ -211,11 +192,11 @@ static void param_options(struct params *p, const struct store_key_options *o)
 	param_text(p, o->note);
 }
 
-enum store_status store_key_insert_ext(struct store *s, const char *app_name,
-				       const unsigned char digest[TOKEN_DIGEST_LEN],
-				       const unsigned char sealed[TOKEN_SEALED_LEN],
-				       const char *prefix, const struct store_actor *by,
-				       const struct store_key_options *o, struct store_key_info *out)
+enum store_status store_key_insert(struct store *s, const char *app_name,
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char sealed[TOKEN_SEALED_LEN],
+				   const char *prefix, const struct store_actor *by,
+				   const struct store_key_options *o, struct store_key_info *out)
 {
 	struct params p = { .n = 0 };
 
@@ -225,7 +206,7 @@ enum store_status store_key_insert_ext(struct store *s, const char *app_name,
 	param_text(&p, prefix);
 	param_actor(&p, by);
 	param_options(&p, o);
-	return key_infos(s, STMT_KEY_INSERT_EXT, &p, copy_info, out);
+	return key_infos(s, STMT_KEY_INSERT, &p, copy_info, out);
 }
 
 enum store_status store_key_info(struct store *s, int64_t id,

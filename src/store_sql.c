@@ -65,12 +65,6 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"last_activity_at < now() - $2::int * interval '1 second')" },
 	[STMT_SERVER_ID] = { "server_id", 0, true,
 		"SELECT server_id FROM keyfin_server" },
-	[STMT_KEY_INSERT] = { "key_insert", 8, false,
-		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, key_prefix) "
-		"VALUES ($1, $2, $3, $4) RETURNING id, created_at), "
-		"a AS (" AUDIT_INSERT "SELECT 'key.create', $5, $6::uuid, $7, $8, "
-		"'key ' || k.id || ' (' || $4 || '...) for ' || $1 FROM k) "
-		"SELECT id, (extract(epoch from created_at) * 1000000)::int8 FROM k" },
 	/* One page of keys after id $1 (keyset paging: each key once, however
 	 * the table changes between pages); binary results (store_col_bytes, store_col_time):
 	 * the box and digest as bytes, no hex to make and undo. */
@@ -87,7 +81,7 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"'key ' || d.id || ' (' || $3 || '...) of ' || d.app_name FROM d" },
 	/* $9 expires_at (text), $10 ttl seconds, $11 scopes, $12 allowed_ips
 	 * (array literals), $13 note */
-	[STMT_KEY_INSERT_EXT] = { "key_insert_ext", 13, false,
+	[STMT_KEY_INSERT] = { "key_insert", 13, false,
 		"WITH k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, key_prefix, "
 		"expires_at, scopes, allowed_ips, note) VALUES ($1, $2, $3, $4, coalesce($9::timestamptz, "
 		"now() + $10::int * interval '1 second'), $11::text[], $12::cidr[], "

@@ -25,8 +25,6 @@ enum apikey_name_check {
  * STORE_APP_MAX characters (Jellyfin's column size). */
 enum apikey_name_check apikey_take_name(const char *given, size_t len,
 					char name[APIKEY_NAME_INPUT_MAX + 1]);
-/* The same check of `name` (len bytes), cut in place. */
-enum apikey_name_check apikey_check_name(char *name, size_t len);
 /* The answer to give for a name that is not OK. */
 const char *apikey_name_problem(enum apikey_name_check check);
 

@@ -172,16 +172,6 @@ STORE_MUST_CHECK
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval, const char *remote_addr);
 
-/* Insert a key and its audit record in one statement; `created_us` gets
- * the key's DateCreated.  `sealed` NULL keeps no copy of the key at all
- * (hash-only); so for the other functions taking a box. */
-STORE_MUST_CHECK
-enum store_status store_key_insert(struct store *s, const char *app_name,
-				   const unsigned char digest[TOKEN_DIGEST_LEN],
-				   const unsigned char sealed[TOKEN_SEALED_LEN],
-				   const char *prefix, const struct store_actor *by,
-				   int64_t *created_us);
-
 /* Calls `each` for every key in creation order; a non-zero return stops.
  * The keys come STORE_KEY_PAGE at a time (memory stays that of a page
  * however many keys there are), each page after the last id of the one
@@ -231,12 +221,16 @@ struct store_key_options {
 	bool set_expires, set_scopes, set_allowed_ips, set_note;
 };
 
+/* Insert a key, with options `o` (NULL: none), and its audit record, in one
+ * statement; `out` gets the key's details (DateCreated...).  `sealed` NULL
+ * keeps no copy of the key at all (hash-only); so for the other functions
+ * taking a box. */
 STORE_MUST_CHECK
-enum store_status store_key_insert_ext(struct store *s, const char *app_name,
-				       const unsigned char digest[TOKEN_DIGEST_LEN],
-				       const unsigned char sealed[TOKEN_SEALED_LEN],
-				       const char *prefix, const struct store_actor *by,
-				       const struct store_key_options *o, struct store_key_info *out);
+enum store_status store_key_insert(struct store *s, const char *app_name,
+				   const unsigned char digest[TOKEN_DIGEST_LEN],
+				   const unsigned char sealed[TOKEN_SEALED_LEN],
+				   const char *prefix, const struct store_actor *by,
+				   const struct store_key_options *o, struct store_key_info *out);
 /* One key (`id` > 0) or all (0), in creation order; NOT_FOUND when none. */
 STORE_MUST_CHECK
 enum store_status store_key_info(struct store *s, int64_t id,

@@ -27,17 +27,18 @@ enum store_status store_key_insert(struct store *s, const char *app_name,
 				   const unsigned char digest[TOKEN_DIGEST_LEN],
 				   const unsigned char sealed[TOKEN_SEALED_LEN],
 				   const char *prefix, const struct store_actor *by,
-				   int64_t *created_us)
+				   const struct store_key_options *o, struct store_key_info *out)
 {
 	(void)s;
 	(void)by;
+	(void)o;
 	snprintf(inserted.app_name, sizeof(inserted.app_name), "%s", app_name);
 	memcpy(inserted.digest, digest, TOKEN_DIGEST_LEN);
 	inserted.sealed_given = sealed != NULL;
 	if (sealed != NULL)
 		memcpy(inserted.sealed, sealed, TOKEN_SEALED_LEN);
 	snprintf(inserted.prefix, sizeof(inserted.prefix), "%s", prefix);
-	*created_us = 1795428000000000LL;
+	out->created_us = 1795428000000000LL;
 	return inserted.answer;
 }
 
