@@ -126,6 +126,25 @@ struct options_buf {
 	char ttl[24];
 };
 
+/* An array option ("scopes", "allowed_ips") of `body`: absent leaves it
+ * as it is, null clears it, a list is made a literal in `buf`.  NULL, or
+ * what is wrong. */
+static const char *array_option(json_object *body, const char *name, bool scopes,
+				char *buf, size_t size, const char **out, bool *set)
+{
+	const char *why = NULL;
+	json_object *v;
+
+	if (!reqjson_has(body, name))
+		return NULL;
+	v = reqjson_member(body, name);
+	*set = true;
+	if (!json_object_is_type(v, json_type_null) &&
+	    (*out = array_literal(v, scopes, buf, size, &why)) == NULL)
+		return why;
+	return NULL;
+}
+
 /* Read expires_at/ttl, scopes, allowed_ips and note from `body` into `b`;
  * NULL, or what is wrong. */
 static const char *read_options(json_object *body, struct options_buf *b)
@@ -150,20 +169,11 @@ static const char *read_options(json_object *body, struct options_buf *b)
 		b->o.ttl = b->ttl;
 		b->o.set_expires = true;
 	}
-	if (reqjson_has(body, "scopes")) {
-		v = reqjson_member(body, "scopes");
-		b->o.set_scopes = true;
-		if (!json_object_is_type(v, json_type_null) &&
-		    (b->o.scopes = array_literal(v, true, b->scopes, sizeof(b->scopes), &why)) == NULL)
-			return why;
-	}
-	if (reqjson_has(body, "allowed_ips")) {
-		v = reqjson_member(body, "allowed_ips");
-		b->o.set_allowed_ips = true;
-		if (!json_object_is_type(v, json_type_null) &&
-		    (b->o.allowed_ips = array_literal(v, false, b->ips, sizeof(b->ips), &why)) == NULL)
-			return why;
-	}
+	if ((why = array_option(body, "scopes", true, b->scopes, sizeof(b->scopes),
+				&b->o.scopes, &b->o.set_scopes)) != NULL ||
+	    (why = array_option(body, "allowed_ips", false, b->ips, sizeof(b->ips),
+				&b->o.allowed_ips, &b->o.set_allowed_ips)) != NULL)
+		return why;
 	if (reqjson_has(body, "note")) {
 		v = reqjson_member(body, "note");
 		b->o.set_note = true;
