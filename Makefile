@@ -61,7 +61,7 @@ $(BUILD)/tests/test_uri: src/authhdr.c
 $(BUILD)/tests/test_reqjson: src/text.c
 $(BUILD)/tests/test_scope: src/text.c
 $(BUILD)/tests/test_render_user: src/render.c
-$(BUILD)/tests/test_apikey: src/token.c src/text.c src/log.c
+$(BUILD)/tests/test_apikey: src/token.c src/text.c src/log.c src/throttle.c
 
 run: deps build
 	scripts/stack run

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "keyfin/log.h"
+#include "keyfin/throttle.h"
 #include "keyfin/text.h"
 
 static bool is_blank(const char *s, size_t len)
@@ -83,6 +84,7 @@ enum store_status apikey_create(const struct token_keys *keys, struct store *s,
 			      NULL, &made);
 	*created_us = st == STORE_OK ? made.created_us : 0;
 	if (st == STORE_OK) {
+		throttle_good(k.digest, true);  /* its first use is never throttled */
 		memcpy(token_out, k.token, sizeof(k.token));
 		log_msg(LOG_INFO, "key_created", "key %s... created", k.prefix);
 	}

@@ -11,6 +11,7 @@ static const struct {
 	{ "key.revoke", "@A revoked @T" },
 	{ "login", "@A logged in" },
 	{ "login.failed", "failed login as @T" },
+	{ "auth.throttle", "@T throttled after repeated failed credentials" },
 	{ "login.locked", "login refused: @T is locked" },
 	{ "login.disabled", "login refused: @T is disabled" },
 	{ "user.locked", "@T locked after repeated failed logins" },

@@ -9,6 +9,7 @@
 #include "keyfin/authcache.h"
 #include "keyfin/log.h"
 #include "keyfin/scope.h"
+#include "keyfin/throttle.h"
 #include "keyfin/metrics.h"
 #include "keyfin/monotime.h"
 #include "keyfin/uri.h"
@@ -107,6 +108,16 @@ static void auth_touch(struct app *app, struct store_principal *who,
 		log_msg(LOG_WARN, "touch", "could not record last activity");
 }
 
+/* The key list's version, for the memory of unknown tokens. */
+static int read_list_version(void *ctx, int64_t *version, uint64_t *connects)
+{
+	struct store *store = ctx;
+	int rc = store_key_list_version(store, version) == STORE_OK ? 0 : -1;
+
+	*connects = store_connects(store);
+	return rc;
+}
+
 /* The revocation counter, for the memory (authcache_counter_fn). */
 static int read_counter(void *ctx, int64_t *generation, uint64_t *connects)
 {
@@ -115,6 +126,33 @@ static int read_counter(void *ctx, int64_t *generation, uint64_t *connects)
 
 	*connects = store_connects(store);
 	return rc;
+}
+
+void auth_note_failure(struct app *app, const char *remote_addr, const char *client)
+{
+	struct store_actor by = { "keyfin", NULL, remote_addr ? remote_addr : "",
+				  client ? client : "" };
+	char target[96];
+
+	if (!throttle_failed(remote_addr, monotime_ms()))
+		return;
+	/* once, when the address starts being throttled */
+	snprintf(target, sizeof(target), "address %s", remote_addr);
+	log_msg(LOG_WARN, "auth_throttle", "%s throttled after repeated failed credentials",
+		target);
+	if (store_audit_add(app->store, "auth.throttle", "Warning", &by, target) != STORE_OK)
+		log_msg(LOG_WARN, "audit", "could not record the throttling in the audit trail");
+}
+
+/* A credential that is no good: counted against its address. */
+static int auth_failed(struct app *app, struct caller *c,
+		       const unsigned char digest[TOKEN_DIGEST_LEN])
+{
+	if (digest != NULL)
+		throttle_good(digest, false);
+	auth_note_failure(app, c->remote_addr,
+			  c->hdr.client.present ? c->hdr.client.ptr : NULL);
+	return 401;
 }
 
 int auth_require(struct app *app, struct caller *c, enum auth_level level,
@@ -131,7 +169,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 	if (!c->resolved) {
 		/* keyfin only makes 32 lowercase hex: anything else is unknown */
 		if (!token_is_wellformed(c->token, c->token_len))
-			return 401;
+			return auth_failed(app, c, NULL);
 		struct authcache_entry *known;
 		int64_t generation = 0, sent_us = 0;
 
@@ -141,14 +179,32 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 		if (known != NULL) {
 			c->who = known->who;
 			metrics_auth_remembered();
+		} else if (authcache_known_bad(&app->authcache, digests[0], monotime_us(),
+					       store_connects(app->store), read_list_version,
+					       app->store)) {
+			/* unknown a moment ago, and no key has changed since */
+			metrics_auth_known_bad();
+			return auth_failed(app, c, digests[0]);
 		} else {
+			/* an address that sent too many failed credentials: only
+			 * credentials known good here are looked up */
+			c->retry_after = throttle_wait(c->remote_addr, monotime_ms());
+			if (c->retry_after > 0 && !throttle_is_good(digests[0])) {
+				metrics_auth_throttled();
+				return 429;
+			}
 			sent_us = monotime_us();
 			st = store_lookup_token(app->store, digests, count, c->remote_addr,
 						&c->who, &generation);
-			if (st == STORE_NOT_FOUND)
-				return 401;
+			if (st == STORE_NOT_FOUND) {
+				authcache_remember_bad(&app->authcache, digests[0], sent_us,
+						       monotime_us(), store_connects(app->store),
+						       read_list_version, app->store);
+				return auth_failed(app, c, digests[0]);
+			}
 			if (st != STORE_OK)
 				return 503;
+			throttle_good(digests[0], true);
 		}
 		c->resolved = true;
 		auth_touch(app, &c->who, c->remote_addr);

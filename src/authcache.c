@@ -11,13 +11,17 @@ void authcache_init(struct authcache *c, int window_ms)
 	memset(c, 0, sizeof(*c));
 	c->window_us = (int64_t)window_ms * 1000;
 	c->generation = -1;
+	c->list_version = -1;
 }
 
 void authcache_release(struct authcache *c)
 {
 	free(c->slot);
+	free(c->bad);
 	c->slot = NULL;
+	c->bad = NULL;
 	c->generation = -1;
+	c->list_version = -1;
 }
 
 static void forget_all(struct authcache *c)
@@ -99,4 +103,74 @@ void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DI
 	e->generation = generation;
 	e->looked_up_us = sent_us;
 	e->who = *who;
+}
+
+/* The key list's version, read through `read` unless one was read within
+ * the window on this connection.  false: none can be had. */
+static bool list_version_fresh(struct authcache *c, int64_t now_us, uint64_t connects,
+			       authcache_counter_fn *read, void *ctx)
+{
+	int64_t version;
+	uint64_t read_on;
+
+	if (c->list_version >= 0 && c->list_connects == connects &&
+	    now_us - c->list_checked_us <= c->window_us)
+		return true;
+	if (read(ctx, &version, &read_on) != 0)
+		return false;
+	if (version != c->list_version || read_on != c->list_connects) {
+		if (c->bad != NULL)
+			for (int i = 0; i < AUTHCACHE_BAD_SLOTS; i++)
+				c->bad[i].used = false;
+	}
+	c->list_version = version;
+	c->list_connects = read_on;
+	c->list_checked_us = now_us;
+	return read_on == connects;
+}
+
+static struct authcache_bad *bad_slot_of(struct authcache *c,
+					 const unsigned char digest[TOKEN_DIGEST_LEN])
+{
+	uint32_t h;
+
+	if (c->bad == NULL) {
+		c->bad = calloc(AUTHCACHE_BAD_SLOTS, sizeof(*c->bad));
+		if (c->bad == NULL)
+			return NULL;
+	}
+	memcpy(&h, digest + 4, sizeof(h));
+	return &c->bad[h % AUTHCACHE_BAD_SLOTS];
+}
+
+bool authcache_known_bad(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
+			 int64_t now_us, uint64_t connects, authcache_counter_fn *read, void *ctx)
+{
+	struct authcache_bad *b = c->window_us > 0 && c->bad != NULL ? bad_slot_of(c, digest) : NULL;
+
+	if (b == NULL || !b->used || sodium_memcmp(b->digest, digest, TOKEN_DIGEST_LEN) != 0)
+		return false;
+	if (!list_version_fresh(c, now_us, connects, read, ctx))
+		return false;
+	return b->used && b->list_version == c->list_version;
+}
+
+void authcache_remember_bad(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
+			    int64_t sent_us, int64_t now_us, uint64_t connects,
+			    authcache_counter_fn *read, void *ctx)
+{
+	struct authcache_bad *b;
+
+	if (c->window_us <= 0)
+		return;
+	/* a version read before the lookup was sent: a key made after that
+	 * read and before the lookup would have been found */
+	if (c->list_version >= 0 && c->list_connects == connects &&
+	    c->list_checked_us <= sent_us && (b = bad_slot_of(c, digest)) != NULL) {
+		b->used = true;
+		memcpy(b->digest, digest, TOKEN_DIGEST_LEN);
+		b->list_version = c->list_version;
+	}
+	/* for the misses to come */
+	(void)list_version_fresh(c, now_us, connects, read, ctx);
 }

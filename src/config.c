@@ -69,6 +69,16 @@ static const struct config_entry config_table[] = {
 	STR(run_as, "KEYFIN_USER", "",
 	    "when started as root, `serve` switches to this user once its socket is open "
 	    "and the secret read"),
+	BOOL(allow_root, "KEYFIN_ALLOW_ROOT", "off",
+	     "let `serve` started as root keep its workers as root when KEYFIN_USER is not "
+	     "set (otherwise it refuses to start)"),
+	INT(auth_fail_burst, "KEYFIN_AUTH_FAIL_BURST", "30", 0, 100000,
+	    "failed credentials (unknown, revoked or expired tokens, wrong logins) an address "
+	    "may send before its unknown credentials get 429 without a database lookup "
+	    "(0: never); counted per instance"),
+	INT(auth_fail_rate, "KEYFIN_AUTH_FAIL_RATE", "60", 1, 1000000,
+	    "failed credentials a minute an address is forgiven (the burst leaks away at this "
+	    "rate; a throttled address is free again once under the burst)"),
 	INT(login_attempts, "KEYFIN_LOGIN_ATTEMPTS", "5", 0, 1000,
 	    "failed logins in a row that lock a user (0: never); kept in the database, so "
 	    "every instance counts together"),

@@ -16,6 +16,7 @@
 #include "keyfin/pgarray.h"
 #include "keyfin/render.h"
 #include "keyfin/text.h"
+#include "keyfin/throttle.h"
 
 #define NOTE_MAX 1000
 #define LIST_MAX SCOPE_MAX_COUNT        /* scopes or addresses per key */
@@ -276,6 +277,7 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 		ext_failure(r, st == STORE_NOT_FOUND ? STORE_ERROR : st);
 		return;
 	}
+	throttle_good(k.digest, true);  /* its first use is never throttled */
 	log_msg(LOG_INFO, "key_created", "key %s... created (id %" PRId64 ")", k.prefix, info.id);
 	handle_send_json(r, 201, render_info(&info, k.token));
 	sodium_memzero(&k, sizeof(k));
@@ -369,6 +371,7 @@ void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const cha
 		ext_failure(r, st);
 		return;
 	}
+	throttle_good(k.digest, true);
 	log_msg(LOG_INFO, "key_rolled", "key %" PRId64 " rolled to key %s... (id %" PRId64
 		"), grace %" PRId64 " s", id, k.prefix, info.id, grace);
 	handle_send_json(r, 201, render_info(&info, k.token));

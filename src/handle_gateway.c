@@ -36,6 +36,10 @@ void handle_verify(struct app *app, struct req *r, struct caller *c, const char 
 	/* the gateway admits keys only, not sessions */
 	if (status == 0 && c->who.kind != STORE_PRINCIPAL_KEY)
 		status = 403;
+	/* nginx's auth_request knows 401 and 403 only (anything else is a
+	 * 500): a throttled address's unknown credential is refused */
+	if (status == 429)
+		status = 401;
 	if (status != 0) {
 		http_respond_empty(r, status);
 		return;

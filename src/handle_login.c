@@ -7,6 +7,7 @@
 
 #include "keyfin/account.h"
 #include "keyfin/log.h"
+#include "keyfin/throttle.h"
 #include "keyfin/metrics.h"
 #include "keyfin/render_user.h"
 #include "keyfin/text.h"
@@ -81,6 +82,8 @@ static void login_refused(struct app *app, const struct caller *c, struct req *r
 		    "Warning", name);
 	if (locked)
 		audit_login(app, c, r, "user.locked", "Warning", name);
+	/* a wrong login is a failed credential of its address, too */
+	auth_note_failure(app, r->remote_addr, c->hdr.client.present ? c->hdr.client.ptr : NULL);
 	http_respond_text(r, 401, "Error processing request.");
 }
 
@@ -155,6 +158,8 @@ void handle_authenticate(struct app *app, struct req *r, struct caller *c, const
 		.device_id = field(&c->hdr.device_id), .app_version = field(&c->hdr.version),
 	};
 	st = store_session_create(app->store, &session);
+	if (st == STORE_OK)
+		throttle_good(digest, true);    /* a new session is never throttled */
 	sid = st == STORE_OK ? app_server_id(app) : NULL;
 	if (sid == NULL) {
 		sodium_memzero(token, sizeof(token));

@@ -24,6 +24,7 @@
 #include "keyfin/render.h"
 #include "keyfin/route.h"
 #include "keyfin/store.h"
+#include "keyfin/throttle.h"
 #include "keyfin/token.h"
 #include "keyfin/worker.h"
 
@@ -152,6 +153,8 @@ static int cmd_serve(void)
 	labels = route_labels(&nlabels);
 	if (metrics_init(labels, nlabels) != 0)
 		log_msg(LOG_WARN, "metrics", "no shared memory for metrics: /metrics stays empty");
+	if (throttle_init(app.config.auth_fail_burst, app.config.auth_fail_rate) != 0)
+		log_msg(LOG_WARN, "throttle", "no shared memory: failed credentials are not throttled");
 	if (gethostname(app.hostname, sizeof(app.hostname) - 1) != 0)
 		strcpy(app.hostname, "keyfin");
 	return pool_run(&app.config, worker_main, worker_reload, &app) == 0 ? 0 : 1;

@@ -7,10 +7,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "keyfin/monotime.h"
+#include "keyfin/throttle.h"
+
 #define METRICS_ROUTES_MAX 48
 
 /* The statuses keyfin answers with; anything else counts as "other". */
-static const int statuses[] = { 200, 204, 400, 401, 403, 404, 405, 413, 414, 500, 503 };
+static const int statuses[] = { 200, 204, 400, 401, 403, 404, 405, 413, 414, 429, 500, 503 };
 #define STATUS_COUNT (sizeof(statuses) / sizeof(statuses[0]))
 
 /* Upper bounds of the latency buckets, in seconds (plus +Inf). */
@@ -29,6 +32,8 @@ struct metrics_shared {
 	uint64_t db_errors;
 	uint64_t db_reconnects;
 	uint64_t db_timeouts;
+	uint64_t auth_throttled;
+	uint64_t auth_known_bad;
 	uint64_t worker_restarts;
 	uint64_t workers_alive;
 };
@@ -100,6 +105,8 @@ COUNTER(metrics_login_failure, login_failures)
 COUNTER(metrics_db_error, db_errors)
 COUNTER(metrics_db_reconnect, db_reconnects)
 COUNTER(metrics_db_timeout, db_timeouts)
+COUNTER(metrics_auth_throttled, auth_throttled)
+COUNTER(metrics_auth_known_bad, auth_known_bad)
 
 void metrics_workers(int alive)
 {
@@ -220,6 +227,13 @@ char *metrics_render(size_t *len)
 		    "again after one was lost.", get(&shared->db_reconnects));
 	put_counter(&t, "keyfin_db_timeouts_total", "Round trips to PostgreSQL (connecting "
 		    "included) given up after KEYFIN_DB_TIMEOUT.", get(&shared->db_timeouts));
+	put_counter(&t, "keyfin_auth_throttled_total", "Requests answered 429 because their "
+		    "address sent too many failed credentials.", get(&shared->auth_throttled));
+	put_counter(&t, "keyfin_auth_known_bad_total", "Unknown tokens refused from a worker's "
+		    "memory of recent misses, without a lookup.", get(&shared->auth_known_bad));
+	put(&t, "# HELP keyfin_auth_throttled_addresses Addresses throttled now.\n"
+	    "# TYPE keyfin_auth_throttled_addresses gauge\n"
+	    "keyfin_auth_throttled_addresses %d\n", throttle_active(monotime_ms()));
 	put_counter(&t, "keyfin_worker_restarts_total", "Workers that died and were "
 		    "replaced.", get(&shared->worker_restarts));
 	put(&t, "# HELP keyfin_workers_alive Worker processes running now.\n"

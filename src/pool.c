@@ -116,9 +116,17 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *r
 			return -1;
 		}
 		log_msg(LOG_INFO, "privileges", "running as %s", cfg->run_as);
+	} else if (geteuid() == 0 && !cfg->allow_root) {
+		/* a worker parses what the network sends: never as root unless
+		 * asked for in so many words */
+		log_msg(LOG_ERROR, "privileges", "refusing to run the workers as root: set "
+			"KEYFIN_USER to an unprivileged user (or KEYFIN_ALLOW_ROOT=on)");
+		close(listen_fd);
+		free(pids);
+		return -1;
 	} else if (geteuid() == 0) {
-		log_msg(LOG_WARN, "privileges", "running as root: set KEYFIN_USER to an "
-			"unprivileged user");
+		log_msg(LOG_WARN, "privileges", "running as root (KEYFIN_ALLOW_ROOT=on): set "
+			"KEYFIN_USER to an unprivileged user");
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

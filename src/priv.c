@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 int priv_drop(const char *user, char *err, size_t err_len)
@@ -33,6 +34,12 @@ int priv_drop(const char *user, char *err, size_t err_len)
 	}
 	if (setuid(0) == 0) {
 		snprintf(err, err_len, "still able to become root after dropping to %s", user);
+		return -1;
+	}
+	/* a change of user resets "dumpable" to fs.suid_dumpable, which may
+	 * be 1: the keys in memory stay out of reach of ptrace and cores */
+	if (prctl(PR_SET_DUMPABLE, 0) != 0) {
+		snprintf(err, err_len, "cannot make the process undumpable: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

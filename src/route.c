@@ -134,6 +134,12 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 		*route_index = (int)i;
 		auth_extract(c, r, app->cfg->legacy_authorization);
 		status = auth_require(app, c, rt->level, r->method, r->path);
+		if (status == 429) {
+			char line[48];
+
+			snprintf(line, sizeof(line), "Retry-After: %d\r\n", c->retry_after);
+			http_header(r, line);
+		}
 		if (status != 0) {
 			if (status == 401 || status == 403)
 				metrics_auth_failure(status);

@@ -30,6 +30,7 @@ struct caller {
 	bool token_blank;               /* whitespace only: stops the fallbacks */
 	bool resolved;                  /* `who` is filled */
 	const char *remote_addr;        /* REMOTE_ADDR, for a key's allowed_ips */
+	int retry_after;                /* seconds, with a 429 */
 	struct store_principal who;
 };
 
@@ -44,10 +45,16 @@ void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
  * Check that `c` may call `method` `path`, an endpoint of `level`.  Returns
  * 0, or the status to answer: 401 (no, unknown or blank token; disabled
  * user), 403 (not an administrator; the token of a deleted user; a key
- * outside its scopes or allowed addresses), 503 (database away).
+ * outside its scopes or allowed addresses), 429 (the address is throttled:
+ * c->retry_after), 503 (database away).
  */
 int auth_require(struct app *app, struct caller *c, enum auth_level level,
 		 const char *method, const char *path);
+
+/* A failed credential (a wrong login) from `remote_addr`, counted by the
+ * failed-credential throttle (src/throttle.h); the first that throttles
+ * the address is put in the audit trail. */
+void auth_note_failure(struct app *app, const char *remote_addr, const char *client);
 
 /* The resolved caller as the audit trail names it.  `name` (64 bytes) holds
  * "API key 1a2b..." for a key: never the whole key. */

@@ -31,6 +31,7 @@
 #include "keyfin/token.h"
 
 #define AUTHCACHE_SLOTS 128
+#define AUTHCACHE_BAD_SLOTS 256         /* tokens known not to exist */
 #define AUTHCACHE_MAX_AGE_US 10000000   /* names and device fields come fresh after it */
 
 struct authcache_entry {
@@ -42,8 +43,20 @@ struct authcache_entry {
 	struct store_principal who;
 };
 
+/* A token the database did not know, with the key list's version read
+ * before that lookup was sent. */
+struct authcache_bad {
+	bool used;
+	unsigned char digest[TOKEN_DIGEST_LEN];
+	int64_t list_version;
+};
+
 struct authcache {
 	struct authcache_entry *slot;   /* AUTHCACHE_SLOTS, made on first use */
+	struct authcache_bad *bad;      /* AUTHCACHE_BAD_SLOTS, made on first use */
+	int64_t list_version;           /* the key list's version last read; -1: none */
+	int64_t list_checked_us;        /* when the query that read it was sent */
+	uint64_t list_connects;         /* the connection it was read on */
 	int64_t window_us;              /* 0: remember nothing */
 	int64_t generation;             /* the newest read; -1: none yet */
 	int64_t checked_us;             /* when the query that read it was sent */
@@ -77,5 +90,26 @@ struct authcache_entry *authcache_recall(struct authcache *c,
 void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
 			const char *remote, const struct store_principal *who,
 			int64_t generation, int64_t sent_us, uint64_t connects);
+
+/*
+ * Tokens known not to exist, so that one that keeps coming back (a revoked
+ * or expired key an integration still sends) costs no lookup each time.
+ * Any change to any key raises the key list's version
+ * (sql/0005_key_list_version.sql), so an entry is believed only while the
+ * version it was made with is still the current one, read within the
+ * window (on the current connection), as for the revocation counter: a key
+ * created (or imported with a known token) afterwards is never refused
+ * for longer than the window.  `read` reads the version.  Bounded: a flood
+ * of random tokens only takes turns in AUTHCACHE_BAD_SLOTS slots.
+ */
+bool authcache_known_bad(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
+			 int64_t now_us, uint64_t connects, authcache_counter_fn *read, void *ctx);
+
+/* A lookup sent at `sent_us` found nothing: remembered when the key list's
+ * version was read before it was sent; and the version is read now (for
+ * the misses to come) when the last read is older than the window. */
+void authcache_remember_bad(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
+			    int64_t sent_us, int64_t now_us, uint64_t connects,
+			    authcache_counter_fn *read, void *ctx);
 
 #endif

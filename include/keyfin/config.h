@@ -29,8 +29,11 @@ struct config {
 	const char *log_level;
 	int backlog;
 	int login_attempts;
+	int auth_fail_burst;
+	int auth_fail_rate;
 	int lockout_seconds;
 	const char *run_as;
+	bool allow_root;
 	bool hash_only;
 	int revoke_unused_days;
 };

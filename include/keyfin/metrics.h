@@ -23,6 +23,8 @@ void metrics_login_failure(void);
 void metrics_db_error(void);
 void metrics_db_reconnect(void);
 void metrics_db_timeout(void);
+void metrics_auth_throttled(void);
+void metrics_auth_known_bad(void);
 void metrics_workers(int alive);                /* supervisor */
 void metrics_worker_restart(void);              /* supervisor */
 

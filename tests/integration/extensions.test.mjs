@@ -154,7 +154,8 @@ test('KEYFIN_REVOKE_UNUSED_DAYS: a key unused that long is revoked, a used one i
   // an instance with the setting sweeps when its workers start
   const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
     env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: url, KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'),
-      KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`, KEYFIN_WORKERS: '1', KEYFIN_REVOKE_UNUSED_DAYS: '30' },
+      KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`, KEYFIN_WORKERS: '1', KEYFIN_REVOKE_UNUSED_DAYS: '30',
+      KEYFIN_ALLOW_ROOT: 'on' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

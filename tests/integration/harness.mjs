@@ -143,6 +143,10 @@ export class Stack {
       KEYFIN_PG_FAST: '1',
       KEYFIN_ADMIN_PASSWORD: this.adminPassword,
       KEYFIN_WORKERS: '2',
+      // the failed-credential throttle is off but where a test turns it on
+      // (throttle.test.mjs): the other tests send many bad tokens from one
+      // address on purpose
+      KEYFIN_AUTH_FAIL_BURST: '0',
       ...this.extraEnv,
     };
     registerCleanup(this);
@@ -255,6 +259,8 @@ export class Stack {
         agent: false,
         rejectUnauthorized: false,
         timeout: opts.timeout ?? REQUEST_TIMEOUT_MS,
+        // another client address on loopback (e.g. 127.0.0.2)
+        ...(opts.from ? { localAddress: opts.from } : {}),
       }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -343,6 +349,7 @@ export class Stack {
     return this.req('POST', opts.path || '/Users/AuthenticateByName', {
       headers: { Authorization: header },
       body: { Username: username, Pw: password },
+      from: opts.from,
     });
   }
 

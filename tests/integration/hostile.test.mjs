@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import {
   useStack, logsCleanTest, unique, randomHex, pollUntil, ROOT,
   assertNoContent, assertNoCredentials, psql,
@@ -297,14 +297,24 @@ function procUid(pid) {
 }
 
 describe('token hygiene', () => {
-  // RLIMIT_CORE is read from /proc/PID/limits.  PR_SET_DUMPABLE 0 shows as
-  // the owner of /proc/PID: the kernel hands a non-dumpable process's /proc
-  // entries to root (task_dump_owner).  That is observable only when keyfin
-  // runs as another user than root; as root (and to root, whose
-  // CAP_SYS_PTRACE ignores the flag) it is not, and the test says so.
+  // RLIMIT_CORE is read from /proc/PID/limits.  PR_SET_DUMPABLE 0 is seen
+  // from the process's own user: it may not read the process's
+  // /proc/PID/environ (the ptrace check), where it may read that of any
+  // dumpable process of its own.  Observable only when keyfin runs as
+  // another user than root (root's CAP_SYS_PTRACE ignores the flag).
   test('keyfin processes cannot dump core and are not dumpable', async (t) => {
     const pids = keyfinPids();
     assert.ok(pids.length >= 3, `supervisor and 2 workers: ${pids}`);
+    const gidOf = (pid) => Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Gid:\s+(\d+)/m)[1]);
+    const readableBy = (uid, gid, pid) => {
+      try {
+        execFileSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'head', '-c', '1',
+          `/proc/${pid}/environ`], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
     for (const pid of pids) {
       const limits = fs.readFileSync(`/proc/${pid}/limits`, 'utf8');
       assert.match(limits, /^Max core file size\s+0\s+0\s+bytes/m, `pid ${pid}: RLIMIT_CORE 0`);
@@ -313,14 +323,16 @@ describe('token hygiene', () => {
         t.diagnostic(`pid ${pid} runs as root: PR_SET_DUMPABLE is not observable from outside`);
         continue;
       }
-      assert.equal(fs.statSync(`/proc/${pid}`).uid, 0, `pid ${pid} (uid ${uid}): not dumpable, so /proc/${pid} belongs to root`);
-    }
-    // The control: a dumpable process's /proc entry belongs to its own user.
-    const control = spawn('sleep', ['30'], { stdio: 'ignore' });
-    try {
-      assert.equal(fs.statSync(`/proc/${control.pid}`).uid, process.getuid());
-    } finally {
-      control.kill('SIGKILL');
+      const gid = gidOf(pid);
+      assert.equal(readableBy(uid, gid, pid), false, `pid ${pid} (uid ${uid}): not dumpable, its own user cannot read its environ`);
+      // The control: a dumpable process of the same user can be read.
+      const control = spawn('sleep', ['30'], { stdio: 'ignore', uid, gid });
+      try {
+        await pollUntil(() => procUid(control.pid) === uid, { attempts: 50, intervalMs: 20 });
+        assert.equal(readableBy(uid, gid, control.pid), true, 'a dumpable process of that user can be read');
+      } finally {
+        control.kill('SIGKILL');
+      }
     }
   });
 

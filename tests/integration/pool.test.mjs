@@ -26,6 +26,9 @@ async function serve(workers, extraEnv = {}) {
     KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'),
     KEYFIN_LISTEN: `127.0.0.1:${port}`,
     KEYFIN_WORKERS: String(workers),
+    // these tests signal and inspect the workers as root; the rule that
+    // refuses root is tested on its own below
+    KEYFIN_ALLOW_ROOT: 'on',
     ...extraEnv,
   };
   const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -170,6 +173,19 @@ test('started as root with KEYFIN_USER, the pool runs as that user', { skip: pro
   assert.match(inst.log, /running as nobody/);
   inst.child.kill('SIGTERM');
   assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
+});
+
+test('started as root without KEYFIN_USER, serve refuses to keep its workers as root', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+  const child = spawn(BIN, ['serve'], {
+    env: { PATH: process.env.PATH, KEYFIN_SECRET: 'a'.repeat(64), KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`,
+      KEYFIN_DATABASE_URL: 'host=/nonexistent' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.notEqual(code, 0, 'serve exits non-zero');
+  assert.match(log, /refusing to run the workers as root: set KEYFIN_USER/);
 });
 
 test('KEYFIN_USER naming no user stops the start with a clear message', { skip: process.getuid() !== 0 && 'not root' }, async () => {

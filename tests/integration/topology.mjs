@@ -77,6 +77,9 @@ export class Topology {
         KEYFIN_SECRET_FILE: path.join(this.S.dir, 'secret'),
         KEYFIN_LISTEN: `127.0.0.1:${port}`,
         KEYFIN_WORKERS: String(workers),
+        // as root, the workers run as the stack's unprivileged user
+        ...(process.getuid() === 0 ? { KEYFIN_USER: 'keyfin' } : {}),
+        KEYFIN_AUTH_FAIL_BURST: '0',    // as in the harness's stacks
         ...env,
       },
       stdio: ['ignore', logFd, 'pipe'],

@@ -233,6 +233,73 @@ static void test_window_zero_remembers_nothing(void **state)
 	assert_null(recall(f, f->d1, "10.0.0.1", 0));
 }
 
+/* The memory of unknown tokens: `counter` stands for the key list's version. */
+static bool known_bad(struct fixture *f, const unsigned char *d, int64_t now_us)
+{
+	return authcache_known_bad(&f->cache, d, now_us, f->counter.connects,
+				   read_counter, &f->counter);
+}
+
+static void miss(struct fixture *f, const unsigned char *d, int64_t sent_us, int64_t now_us)
+{
+	authcache_remember_bad(&f->cache, d, sent_us, now_us, f->counter.connects,
+			       read_counter, &f->counter);
+}
+
+static void test_bad_needs_a_version_read_before(void **state)
+{
+	struct fixture *f = *state;
+
+	/* no version known when the lookup was sent: not remembered, but the
+	 * version is read for the next miss */
+	miss(f, f->d1, 0, 1 * MS);
+	assert_int_equal(f->counter.reads, 1);
+	assert_false(known_bad(f, f->d1, 2 * MS));
+	/* the next miss, sent after that read: remembered */
+	miss(f, f->d1, 3 * MS, 4 * MS);
+	assert_true(known_bad(f, f->d1, 5 * MS));
+	assert_int_equal(f->counter.reads, 1);  /* within the window: no read */
+	assert_false(known_bad(f, f->d2, 5 * MS));      /* another token */
+}
+
+static void test_bad_forgotten_when_a_key_changes(void **state)
+{
+	struct fixture *f = *state;
+
+	miss(f, f->d1, 0, 0);
+	miss(f, f->d1, 1 * MS, 1 * MS);
+	assert_true(known_bad(f, f->d1, 2 * MS));
+	/* a key made (or imported) since: the version moved */
+	f->counter.value = 8;
+	assert_true(known_bad(f, f->d1, 20 * MS));      /* inside the window */
+	assert_false(known_bad(f, f->d1, (WINDOW_MS + 2) * MS));
+	assert_false(known_bad(f, f->d1, (WINDOW_MS + 3) * MS));
+}
+
+static void test_bad_version_read_after_lookup_is_not_used(void **state)
+{
+	struct fixture *f = *state;
+
+	/* a version read after the lookup was sent says nothing of keys
+	 * made between the lookup and the read */
+	miss(f, f->d2, 0, 0);                   /* reads the version at 0 */
+	miss(f, f->d1, -1 * MS, 1 * MS);        /* a lookup sent before that read */
+	assert_false(known_bad(f, f->d1, 2 * MS));
+}
+
+static void test_bad_unreadable_or_reconnected(void **state)
+{
+	struct fixture *f = *state;
+
+	miss(f, f->d1, 0, 0);
+	miss(f, f->d1, 1 * MS, 1 * MS);
+	f->counter.down = true;
+	assert_false(known_bad(f, f->d1, (WINDOW_MS + 5) * MS));
+	f->counter.down = false;
+	f->counter.connects = 2;        /* another server, maybe */
+	assert_false(known_bad(f, f->d1, (WINDOW_MS + 6) * MS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +314,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ten_second_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_and_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_zero_remembers_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_needs_a_version_read_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_forgotten_when_a_key_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_version_read_after_lookup_is_not_used, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_unreadable_or_reconnected, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
