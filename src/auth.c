@@ -1,5 +1,6 @@
 #include "keyfin/auth.h"
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,29 @@ void auth_note_failure(struct app *app, const char *remote_addr, const char *cli
 		log_msg(LOG_WARN, "audit", "could not record the throttling in the audit trail");
 }
 
+/* A rolled key used after its grace: it may have leaked.  Recorded (and
+ * with KEYFIN_ROLL_REUSE=revoke its replacement revoked); the caller still
+ * gets 401. */
+static void auth_rolled_key_reused(struct app *app, const struct caller *c)
+{
+	bool revoke = strcmp(app->cfg->roll_reuse, "revoke") == 0, recorded, revoked;
+	const char *client = c->hdr.client.present ? c->hdr.client.ptr : NULL;
+
+	if (store_key_reused(app->store, c->who.id, c->remote_addr, client, revoke,
+			     &recorded, &revoked) != STORE_OK)
+		return;
+	if (recorded)
+		log_msg(LOG_WARN, "key_reused", "key %" PRId64 " used after its roll's grace "
+			"from %s: it may have leaked", c->who.id, c->remote_addr ? c->remote_addr : "?");
+	if (revoked) {
+		/* this worker may not answer for the revoked key from memory;
+		 * the others see the revocation counter within the window */
+		authcache_forget(&app->authcache);
+		log_msg(LOG_WARN, "key_revoked", "the key that replaced key %" PRId64
+			" revoked (KEYFIN_ROLL_REUSE=revoke)", c->who.id);
+	}
+}
+
 /* A credential that is no good: counted against its address. */
 static int auth_failed(struct app *app, struct caller *c,
 		       const unsigned char digest[TOKEN_DIGEST_LEN])
@@ -196,6 +220,8 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 			sent_us = monotime_us();
 			st = store_lookup_token(app->store, digests, count, c->remote_addr,
 						&c->who, &generation);
+			if (st == STORE_NOT_FOUND && c->who.reused)
+				auth_rolled_key_reused(app, c);
 			if (st == STORE_NOT_FOUND) {
 				authcache_remember_bad(&app->authcache, digests[0], sent_us,
 						       monotime_us(), store_connects(app->store),

@@ -31,6 +31,12 @@ static void forget_all(struct authcache *c)
 			c->slot[i].used = false;
 }
 
+void authcache_forget(struct authcache *c)
+{
+	forget_all(c);
+	c->generation = -1;
+}
+
 void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
 		   uint64_t connects)
 {

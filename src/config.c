@@ -69,6 +69,9 @@ static const struct config_entry config_table[] = {
 	STR(run_as, "KEYFIN_USER", "",
 	    "when started as root, `serve` switches to this user once its socket is open "
 	    "and the secret read"),
+	STR(roll_reuse, "KEYFIN_ROLL_REUSE", "record",
+	    "a rolled key used after its grace (it may have leaked): record (in the audit "
+	    "trail and the key's details) or revoke (also revoke the key that replaced it)"),
 	BOOL(allow_root, "KEYFIN_ALLOW_ROOT", "off",
 	     "let `serve` started as root keep its workers as root when KEYFIN_USER is not "
 	     "set (otherwise it refuses to start)"),
@@ -240,6 +243,10 @@ int config_load(struct config *cfg, char *err, size_t err_len)
 	}
 	if (cfg->database_url[0] == '\0' && getenv("DATABASE_URL") != NULL)
 		cfg->database_url = getenv("DATABASE_URL");
+	if (strcmp(cfg->roll_reuse, "record") != 0 && strcmp(cfg->roll_reuse, "revoke") != 0) {
+		snprintf(err, err_len, "KEYFIN_ROLL_REUSE=%.32s: record or revoke", cfg->roll_reuse);
+		return -1;
+	}
 	if (strcmp(cfg->log_level, "debug") != 0 && strcmp(cfg->log_level, "info") != 0 &&
 	    strcmp(cfg->log_level, "warn") != 0 && strcmp(cfg->log_level, "error") != 0) {
 		snprintf(err, err_len, "KEYFIN_LOG_LEVEL: expected debug, info, warn or error");

@@ -67,6 +67,10 @@ static json_object *render_info(const struct store_key_info *k, const char *key)
 	json_object_object_add(o, "scopes", lines_to_array(k->scopes, "admin"));
 	json_object_object_add(o, "allowed_ips", lines_to_array(k->allowed_ips, NULL));
 	json_object_object_add(o, "note", json_object_new_string(k->note));
+	/* a rolled key used after its grace: it may have leaked */
+	json_object_object_add(o, "reused_at", date_or_null(k->reused_us));
+	json_object_object_add(o, "reused_from", k->reused_from[0] ?
+			       json_object_new_string(k->reused_from) : NULL);
 	return o;
 }
 

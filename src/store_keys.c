@@ -23,6 +23,7 @@ enum store_status store_lookup_token(struct store *s,
 	if (count > 1)
 		param_bytes(&p, digests[1], TOKEN_DIGEST_LEN);
 	param_text(&p, remote_addr);    /* NULL: unknown, allowed_ips then refuse */
+	out->reused = false;
 	res = store_exec(s, count > 1 ? STMT_LOOKUP_TOKEN2 : STMT_LOOKUP_TOKEN, &p, &st);
 	if (res == NULL)
 		return st;
@@ -48,8 +49,10 @@ enum store_status store_lookup_token(struct store *s,
 	out->address_allowed = store_col_bool(res, i, 13);
 	out->expires_in_us = store_col_int(res, i, 14);
 	*generation = store_col_int(res, i, 15);
+	/* a rolled key past its grace is no key: its id for the record */
+	out->reused = store_col_bool(res, i, 16);
 	PQclear(res);
-	return STORE_OK;
+	return out->reused ? STORE_NOT_FOUND : STORE_OK;
 }
 
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
@@ -160,6 +163,8 @@ static void info_from_row(const PGresult *res, int row, struct store_key_info *k
 	store_col_text(k->allowed_ips, sizeof(k->allowed_ips), res, row, 8);
 	store_col_text(k->note, sizeof(k->note), res, row, 9);
 	store_col_text(k->prefix, sizeof(k->prefix), res, row, 10);
+	k->reused_us = store_col_int(res, row, 11);
+	store_col_text(k->reused_from, sizeof(k->reused_from), res, row, 12);
 }
 
 /* Run a statement returning key details; each row to `each`. */
@@ -276,6 +281,27 @@ enum store_status store_key_sweep(struct store *s, int days, int *revoked)
 	if (res == NULL)
 		return st;
 	*revoked = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_key_reused(struct store *s, int64_t id, const char *remote_addr,
+				   const char *client, bool revoke, bool *recorded, bool *revoked)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
+
+	*recorded = *revoked = false;
+	param_int(&p, id);
+	param_text(&p, remote_addr);
+	param_bool(&p, revoke);
+	param_text(&p, client);
+	res = store_one_row(s, STMT_KEY_REUSED, &p, &st);
+	if (res == NULL)
+		return st;
+	*recorded = store_col_int(res, 0, 0) > 0;
+	*revoked = store_col_int(res, 0, 1) > 0;
 	PQclear(res);
 	return STORE_OK;
 }

@@ -15,7 +15,8 @@
 	"coalesce((extract(epoch from k.last_activity_at) * 1000000)::int8, 0), " \
 	"k.last_address, coalesce((extract(epoch from k.expires_at) * 1000000)::int8, 0), " \
 	"coalesce(array_to_string(k.scopes, chr(10)), ''), " \
-	"coalesce(array_to_string(k.allowed_ips, chr(10)), ''), k.note, k.key_prefix"
+	"coalesce(array_to_string(k.allowed_ips, chr(10)), ''), k.note, k.key_prefix, " \
+	"coalesce((extract(epoch from k.reused_at) * 1000000)::int8, 0), k.reused_from"
 
 /* The audit columns after the event-specific ones: actor, user id, address,
  * client ($n to $n+3). */
@@ -27,7 +28,7 @@
 	"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), " \
 	"(extract(epoch from s.last_activity_at) * 1000000)::int8, " \
 	"s.client, s.device_name, s.device_id, s.app_version, '', true, 0::int8, " \
-	"(SELECT generation FROM keyfin_revocations) " \
+	"(SELECT generation FROM keyfin_revocations), false " \
 	"FROM sessions s LEFT JOIN users u ON u.id = s.user_id " \
 	"WHERE s.token_digest " MATCH " " \
 	"UNION ALL " \
@@ -37,9 +38,9 @@
 	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false), " \
 	"CASE WHEN k.expires_at IS NULL THEN 0 ELSE " \
 	"greatest((extract(epoch from k.expires_at - now()) * 1000000)::int8, 1) END, " \
-	"(SELECT generation FROM keyfin_revocations) " \
+	"(SELECT generation FROM keyfin_revocations), k.expires_at <= now() " \
 	"FROM api_keys k WHERE k.key_digest " MATCH " " \
-	"AND (k.expires_at IS NULL OR k.expires_at > now())"
+	"AND (k.expires_at IS NULL OR k.expires_at > now() OR k.rolled_to IS NOT NULL)"
 
 const struct stmt_def store_stmts[STMT_COUNT] = {
 	/* The hot path: every request.  Session tokens and API keys in one round
@@ -105,13 +106,14 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	 * seconds more (or less, if it expired sooner anyway) */
 	[STMT_KEY_ROLL] = { "key_roll", 9, false,
 		"WITH prev AS (SELECT * FROM api_keys WHERE id = $1 FOR UPDATE), "
-		"old AS (UPDATE api_keys SET expires_at = least(coalesce(prev.expires_at, "
-		"'infinity'), now() + $2::int * interval '1 second') FROM prev "
-		"WHERE api_keys.id = prev.id), "
 		"k AS (INSERT INTO api_keys (app_name, key_digest, key_sealed, key_prefix, expires_at, "
 		"scopes, allowed_ips, note) SELECT app_name, $3, $4, $5, expires_at, scopes, "
 		"allowed_ips, note "
 		"FROM prev RETURNING *), "
+		"old AS (UPDATE api_keys SET expires_at = least(coalesce(prev.expires_at, "
+		"'infinity'), now() + $2::int * interval '1 second'), "
+		"rolled_to = (SELECT id FROM k) FROM prev "
+		"WHERE api_keys.id = prev.id), "
 		"a AS (" AUDIT_INSERT "SELECT 'key.roll', $6, $7::uuid, $8, $9, "
 		"'key ' || prev.id || ' rolled to key ' || k.id || ' (' || $5 || '...) for ' || "
 		"k.app_name FROM prev, k) "
@@ -120,6 +122,23 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"WITH d AS (DELETE FROM api_keys WHERE id = $1 RETURNING id, app_name) "
 		AUDIT_INSERT "SELECT 'key.revoke', $2, $3::uuid, $4, $5, "
 		"'key ' || d.id || ' of ' || d.app_name FROM d RETURNING 1" },
+	/* a rolled key used after its grace: recorded (at most once a minute),
+	 * and with $3 its replacement revoked; $2 the address, $4 the client */
+	[STMT_KEY_REUSED] = { "key_reused", 4, false,
+		"WITH r AS (UPDATE api_keys SET reused_at = now(), reused_from = coalesce($2, '') "
+		"WHERE id = $1 AND rolled_to IS NOT NULL AND "
+		"(reused_at IS NULL OR reused_at < now() - interval '1 minute') "
+		"RETURNING id, rolled_to, key_prefix, app_name), "
+		"a AS (INSERT INTO audit_log (event, severity, actor, remote_addr, client, target) "
+		"SELECT 'key.reuse', 'Warning', 'API key ' || r.key_prefix || '...', coalesce($2, ''), "
+		"coalesce($4, ''), 'key ' || r.id || ' (' || r.key_prefix || '...) of ' || r.app_name "
+		"|| ', rolled to key ' || r.rolled_to FROM r), "
+		"d AS (DELETE FROM api_keys WHERE $3::bool AND id = (SELECT rolled_to FROM r) "
+		"RETURNING id, key_prefix, app_name), "
+		"b AS (" AUDIT_INSERT "SELECT 'key.revoke', 'keyfin', NULL, coalesce($2, ''), "
+		"'rolled key reused', 'key ' || d.id || ' (' || d.key_prefix || '...) of ' || "
+		"d.app_name FROM d) "
+		"SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM d)" },
 	/* one instance at a time (the others skip: the lock is taken) */
 	[STMT_KEY_SWEEP] = { "key_sweep", 1, false,
 		"WITH l AS (SELECT pg_try_advisory_xact_lock(" STORE_STR(STORE_LOCK_SWEEP) ") AS got), "

@@ -69,6 +69,8 @@ typedef int authcache_counter_fn(void *ctx, int64_t *generation, uint64_t *conne
 
 void authcache_init(struct authcache *c, int window_ms);
 void authcache_release(struct authcache *c);
+/* Forget every token remembered (this worker revoked something itself). */
+void authcache_forget(struct authcache *c);
 
 /* A counter read by a query sent at `sent_us` on connection `connects`. */
 void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,

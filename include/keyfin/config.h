@@ -34,6 +34,7 @@ struct config {
 	int lockout_seconds;
 	const char *run_as;
 	bool allow_root;
+	const char *roll_reuse;         /* "record" or "revoke" */
 	bool hash_only;
 	int revoke_unused_days;
 };

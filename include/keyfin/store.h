@@ -101,6 +101,7 @@ struct store_principal {
 	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1]; /* "" = admin */
 	bool address_allowed;           /* by the key's allowed_ips */
 	int64_t expires_in_us;          /* a key's time left at the lookup, 0: no expiry */
+	bool reused;                    /* a rolled key past its grace (NOT_FOUND) */
 };
 
 struct store_key {
@@ -211,6 +212,8 @@ struct store_key_info {
 	char scopes[SCOPE_MAX_COUNT * (SCOPE_MAX_LEN + 1) + 1];  /* one a line; "" = admin */
 	char allowed_ips[SCOPE_MAX_COUNT * 50 + 1];             /* one a line; "" = anywhere */
 	char note[1001 * 4];
+	int64_t reused_us;                      /* a rolled key used after its grace; 0: never */
+	char reused_from[64];
 };
 
 /* Options of a key, as text PostgreSQL parses (so a bad date or CIDR is
@@ -248,6 +251,12 @@ enum store_status store_key_roll(struct store *s, int64_t id, int grace,
 				 struct store_key_info *out);
 STORE_MUST_CHECK
 enum store_status store_key_delete_id(struct store *s, int64_t id, const struct store_actor *by);
+/* A rolled key (`id`) was used after its grace from `remote_addr`: record
+ * it (at most once a minute), and when `revoke` revoke the key that
+ * replaced it.  `recorded` and `revoked` say what was done. */
+STORE_MUST_CHECK
+enum store_status store_key_reused(struct store *s, int64_t id, const char *remote_addr,
+				   const char *client, bool revoke, bool *recorded, bool *revoked);
 /* Revoke (and record) every key unused for `days` days. */
 STORE_MUST_CHECK
 enum store_status store_key_sweep(struct store *s, int days, int *revoked);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { request } from './fcgi.mjs';
 import {
   useStack, logsCleanTest, unique, HEX32, assertNoContent, assertForbidden, assertNoCredentials,
   pollUntil, freePort, ROOT, psql,
@@ -28,7 +29,7 @@ test('a key made with options comes back with its key and details', async () => 
   const app = unique('opts');
   const k = await make({ app, ttl: 3600, scopes: ['read'], allowed_ips: ['127.0.0.0/8'], note: 'for the test' });
   assert.deepEqual(Object.keys(k), ['id', 'app', 'key', 'prefix', 'created_at', 'last_used_at',
-    'last_address', 'expires_at', 'scopes', 'allowed_ips', 'note']);
+    'last_address', 'expires_at', 'scopes', 'allowed_ips', 'note', 'reused_at', 'reused_from']);
   assert.match(k.key, HEX32);
   assert.equal(k.prefix, k.key.slice(0, 4));
   assert.equal(k.app, app);
@@ -107,6 +108,54 @@ test('roll: the new key works at once, the old one for the grace period only', a
   S.remember(again.json.key);
   assertNoCredentials(await call('GET', '/System/Info', r.json.key), 'rolled with no grace');
   assert.equal((await call('GET', '/System/Info', again.json.key)).status, 200);
+});
+
+test('a rolled key used after its grace is recorded as a reuse, in the audit trail and its details', async () => {
+  const old = await make({ app: unique('reuse') });
+  const r = await ext('POST', `/${old.id}/roll`);          // grace 0
+  assert.equal(r.status, 201);
+  S.remember(r.json.key);
+  assert.equal((await ext('GET', `/${old.id}`)).json.reused_at, null, 'not reused yet');
+  assertNoCredentials(await call('GET', '/System/Info', old.key), 'the old key after its grace');
+  const details = (await ext('GET', `/${old.id}`)).json;
+  assert.ok(Date.parse(details.reused_at) > Date.now() - 60_000, `reused_at set: ${details.reused_at}`);
+  assert.equal(details.reused_from, '127.0.0.1');
+  const entries = await S.req('GET', '/System/ActivityLog/Entries?limit=20', { token: await S.adminToken() });
+  const reuse = entries.json.Items.filter((e) => e.Type === 'key.reuse' && e.Name.includes(`key ${old.id} `));
+  assert.equal(reuse.length, 1, 'one audit entry for the reuse');
+  assert.equal(reuse[0].Severity, 'Warning');
+  // recorded, not revoked (KEYFIN_ROLL_REUSE=record, the default): the new key works
+  assert.equal((await call('GET', '/System/Info', r.json.key)).status, 200);
+});
+
+test('KEYFIN_ROLL_REUSE=revoke: reusing a rolled key revokes the key that replaced it', async () => {
+  const old = await make({ app: unique('reuse-revoke') });
+  const r = await ext('POST', `/${old.id}/roll`);          // grace 0
+  assert.equal(r.status, 201);
+  S.remember(r.json.key);
+  const port = await freePort();
+  const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
+    env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: await S.databaseUrl(),
+      KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'), KEYFIN_LISTEN: `127.0.0.1:${port}`,
+      KEYFIN_WORKERS: '1', KEYFIN_ROLL_REUSE: 'revoke', KEYFIN_ALLOW_ROOT: 'on' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const use = (key) => request(port, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Token="${key}"` } });
+  try {
+    assert.ok(await pollUntil(async () => (await request(port, 'GET', '/System/Ping')).status === 200),
+      `the instance answers:\n${log}`);
+    assert.equal((await use(r.json.key)).status, 200, 'the replacement works before');
+    assert.equal((await use(old.key)).status, 401, 'the old key after its grace');
+    assert.equal((await use(r.json.key)).status, 401, 'the replacement is revoked');
+    assert.equal((await ext('GET', `/${r.json.id}`)).status, 404, 'and gone');
+    assert.match(log, /event=key_reused/);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 });
 
 test('revoke by id: the key need not travel in a URL', async () => {
