@@ -174,6 +174,10 @@ for (const conf of ['deploy/compose/nginx.conf', 'deploy/kubernetes/nginx.conf']
     expect(block(text, login).replace(/fastcgi_pass [^;]*;/, '') ===
       block(template, login).replace(/fastcgi_pass [^;]*;/, ''), 'logins rate-limited as in nginx/keyfin.conf.in');
     expect(/limit_req_zone \$binary_remote_addr zone=keyfin_login:10m rate=10r\/s;/.test(text), 'the login zone');
+    const web = 'location /web/ {';
+    expect(block(text, web).replace(/alias [^;]*;/, '') === block(template, web).replace(/alias [^;]*;/, ''),
+      'the admin page at /web/ served as in nginx/keyfin.conf.in');
+    expect(!/^\s*http2 on;|\sresolve[\s;]/m.test(code), 'no `http2 on;` / `server ... resolve`: Debian 12\'s nginx 1.22 must run it');
     expect(!/\$request_uri[^;]*;\s*$/m.test(text.split('\n').filter((l) => /log_format|^\s*'/.test(l)).join('\n')),
       'no $request_uri in the log format');
   });
@@ -218,7 +222,7 @@ await check('compose and kubernetes agree: FastCGI port, env names, HTTP port, p
   expect(read(path.join(K8S, 'nginx.conf')).includes('listen 8096;'), 'kubernetes nginx on 8096');
   const hc = compose.services.nginx.healthcheck.test.join(' ');
   expect(hc.includes(`:8096${keyfinC.readinessProbe.httpGet.path}`), `compose healthcheck uses ${keyfinC.readinessProbe.httpGet.path}`);
-  expect(/server keyfin:9000 /.test(read(path.join(ROOT, 'deploy', 'compose', 'nginx.conf'))), 'compose nginx upstream keyfin:9000');
+  expect(/set \$keyfin_upstream keyfin:9000;/.test(read(path.join(ROOT, 'deploy', 'compose', 'nginx.conf'))), 'compose nginx upstream keyfin:9000');
   expect(/server 127\.0\.0\.1:9000 /.test(read(path.join(K8S, 'nginx.conf'))), 'sidecar upstream 127.0.0.1:9000');
 });
 
