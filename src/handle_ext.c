@@ -12,16 +12,10 @@
 #include <string.h>
 
 #include "keyfin/apikey.h"
+#include "keyfin/keyopts.h"
 #include "keyfin/log.h"
-#include "keyfin/pgarray.h"
 #include "keyfin/render.h"
-#include "keyfin/text.h"
 #include "keyfin/throttle.h"
-
-#define NOTE_MAX 1000
-#define LIST_MAX SCOPE_MAX_COUNT        /* scopes or addresses per key */
-/* The longest CIDR text: an IPv6 address with an IPv4 tail (45) and /128. */
-#define ADDRESS_MAX 49
 
 /* "a\nb" -> ["a","b"]; "" -> `empty` (or []). */
 static json_object *lines_to_array(const char *lines, const char *empty)
@@ -81,114 +75,6 @@ static int64_t key_id(const char *arg)
 	long long v = strtoll(arg, &end, 10);
 
 	return (end == arg || *end != '\0' || v <= 0) ? 0 : v;
-}
-
-/* A PostgreSQL array literal of the strings of JSON array `a`, into `out`;
- * NULL (with `why`) when `a` is not an array of acceptable strings. */
-static const char *array_literal(json_object *a, bool scopes, char *out, size_t size,
-				 const char **why)
-{
-	const char *shape = scopes ? "scopes: an array of at most 32 strings"
-		: "allowed_ips: an array of at most 32 addresses (CIDR)";
-	struct pgarray literal;
-	const char *done;
-	size_t n;
-
-	if (!json_object_is_type(a, json_type_array) ||
-	    (n = json_object_array_length(a)) > LIST_MAX) {
-		*why = shape;
-		return NULL;
-	}
-	pgarray_init(&literal, out, size);
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-		const char *s = json_object_is_type(e, json_type_string) ?
-			json_object_get_string(e) : NULL;
-
-		if (s == NULL || (scopes ? (*why = scope_problem(s)) != NULL
-				  : (strlen(s) > ADDRESS_MAX || !text_is_clean(s, strlen(s))))) {
-			if (!scopes || s == NULL)
-				*why = scopes ? "scopes: strings only"
-					: "allowed_ips: addresses (CIDR) as strings";
-			return NULL;
-		}
-		/* the buffers below are sized for the limits just checked */
-		if (pgarray_add(&literal, s) < 0) {
-			*why = shape;
-			return NULL;
-		}
-	}
-	done = pgarray_finish(&literal);
-	if (done == NULL)
-		*why = shape;
-	return done;
-}
-
-struct options_buf {
-	struct store_key_options o;
-	char scopes[PGARRAY_SIZE(SCOPE_MAX_COUNT, SCOPE_MAX_LEN)];
-	char ips[PGARRAY_SIZE(LIST_MAX, ADDRESS_MAX)];
-	char ttl[24];
-};
-
-/* An array option ("scopes", "allowed_ips") of `body`: absent leaves it
- * as it is, null clears it, a list is made a literal in `buf`.  NULL, or
- * what is wrong. */
-static const char *array_option(json_object *body, const char *name, bool scopes,
-				char *buf, size_t size, const char **out, bool *set)
-{
-	const char *why = NULL;
-	json_object *v;
-
-	if (!reqjson_has(body, name))
-		return NULL;
-	v = reqjson_member(body, name);
-	*set = true;
-	if (!json_object_is_type(v, json_type_null) &&
-	    (*out = array_literal(v, scopes, buf, size, &why)) == NULL)
-		return why;
-	return NULL;
-}
-
-/* Read expires_at/ttl, scopes, allowed_ips and note from `body` into `b`;
- * NULL, or what is wrong. */
-static const char *read_options(json_object *body, struct options_buf *b)
-{
-	json_object *v;
-	const char *why = NULL;
-
-	memset(&b->o, 0, sizeof(b->o));
-	if (reqjson_has(body, "expires_at")) {
-		v = reqjson_member(body, "expires_at");
-		b->o.set_expires = true;
-		if (!json_object_is_type(v, json_type_null) &&
-		    (b->o.expires_at = reqjson_str(body, "expires_at")) == NULL)
-			return "expires_at: a date (ISO 8601) or null";
-	}
-	if (reqjson_has(body, "ttl")) {
-		v = reqjson_member(body, "ttl");
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0 ||
-		    json_object_get_int64(v) > 100LL * 365 * 86400 || b->o.expires_at != NULL)
-			return "ttl: whole seconds, more than 0, and not with expires_at";
-		snprintf(b->ttl, sizeof(b->ttl), "%" PRId64, json_object_get_int64(v));
-		b->o.ttl = b->ttl;
-		b->o.set_expires = true;
-	}
-	if ((why = array_option(body, "scopes", true, b->scopes, sizeof(b->scopes),
-				&b->o.scopes, &b->o.set_scopes)) != NULL ||
-	    (why = array_option(body, "allowed_ips", false, b->ips, sizeof(b->ips),
-				&b->o.allowed_ips, &b->o.set_allowed_ips)) != NULL)
-		return why;
-	if (reqjson_has(body, "note")) {
-		v = reqjson_member(body, "note");
-		b->o.set_note = true;
-		b->o.note = reqjson_str(body, "note");
-		if (!json_object_is_type(v, json_type_null) &&
-		    (b->o.note == NULL || strlen(b->o.note) > NOTE_MAX ||
-		     !text_is_clean(b->o.note, strlen(b->o.note))))
-			return "note: text of at most 1000 bytes, or null";
-	}
-	return NULL;
 }
 
 static void ext_failure(struct req *r, enum store_status st)
@@ -251,7 +137,7 @@ void handle_ext_get(struct app *app, struct req *r, struct caller *c, const char
 void handle_ext_create(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	json_object *body = handle_json_body(app, r);
-	struct options_buf opts;
+	struct keyopts opts;
 	struct store_key_info info;
 	struct store_actor by;
 	struct apikey_new k;
@@ -265,7 +151,7 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 		return;
 	app_name = reqjson_str(body, "app");         /* never with a NUL inside */
 	check = apikey_take_name(app_name, app_name != NULL ? strlen(app_name) : 0, name);
-	why = check != APIKEY_NAME_OK ? apikey_name_problem(check) : read_options(body, &opts);
+	why = check != APIKEY_NAME_OK ? apikey_name_problem(check) : keyopts_read(body, &opts);
 	if (why != NULL) {
 		json_object_put(body);
 		http_respond_text(r, 400, why);
@@ -291,7 +177,7 @@ void handle_ext_update(struct app *app, struct req *r, struct caller *c, const c
 {
 	int64_t id = key_id(arg);
 	json_object *body;
-	struct options_buf opts;
+	struct keyopts opts;
 	struct store_key_info info;
 	const char *why;
 	enum store_status st;
@@ -303,7 +189,7 @@ void handle_ext_update(struct app *app, struct req *r, struct caller *c, const c
 	}
 	if ((body = handle_json_body(app, r)) == NULL)
 		return;
-	why = read_options(body, &opts);
+	why = keyopts_read(body, &opts);
 	if (why == NULL && reqjson_has(body, "app"))
 		why = "app cannot change: make a new key";
 	if (why != NULL) {
