@@ -50,20 +50,27 @@ void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
 	}
 }
 
-/* One slot per digest: a token's slot is taken by another token that
- * hashes to it (the older one is then looked up again). */
-static struct authcache_entry *slot_of(struct authcache *c,
-				       const unsigned char digest[TOKEN_DIGEST_LEN])
+/* One slot per digest of `table` (`count` slots of `size`; NULL when the
+ * table could not be made): a token's slot is taken by another token that
+ * hashes to it (the older one is then looked up again).  `at`: where in
+ * the digest the slot number is read, so that the two tables differ. */
+static void *slot_in(void *table, size_t count, size_t size,
+		     const unsigned char digest[TOKEN_DIGEST_LEN], size_t at)
 {
 	uint32_t h;
 
-	if (c->slot == NULL) {
+	if (table == NULL)
+		return NULL;
+	memcpy(&h, digest + at, sizeof(h));     /* a keyed hash: already uniform */
+	return (char *)table + (h % count) * size;
+}
+
+static struct authcache_entry *slot_of(struct authcache *c,
+				       const unsigned char digest[TOKEN_DIGEST_LEN])
+{
+	if (c->slot == NULL)
 		c->slot = calloc(AUTHCACHE_SLOTS, sizeof(*c->slot));
-		if (c->slot == NULL)
-			return NULL;
-	}
-	memcpy(&h, digest, sizeof(h));  /* a keyed hash: already uniform */
-	return &c->slot[h % AUTHCACHE_SLOTS];
+	return slot_in(c->slot, AUTHCACHE_SLOTS, sizeof(*c->slot), digest, 0);
 }
 
 struct authcache_entry *authcache_recall(struct authcache *c,
@@ -138,15 +145,9 @@ static bool list_version_fresh(struct authcache *c, int64_t now_us, uint64_t con
 static struct authcache_bad *bad_slot_of(struct authcache *c,
 					 const unsigned char digest[TOKEN_DIGEST_LEN])
 {
-	uint32_t h;
-
-	if (c->bad == NULL) {
+	if (c->bad == NULL)
 		c->bad = calloc(AUTHCACHE_BAD_SLOTS, sizeof(*c->bad));
-		if (c->bad == NULL)
-			return NULL;
-	}
-	memcpy(&h, digest + 4, sizeof(h));
-	return &c->bad[h % AUTHCACHE_BAD_SLOTS];
+	return slot_in(c->bad, AUTHCACHE_BAD_SLOTS, sizeof(*c->bad), digest, 4);
 }
 
 bool authcache_known_bad(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
