@@ -25,7 +25,8 @@ DEPS = $(OBJS:.o=.d)
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all build deps run start stop status test check suite unit integration asan \
-	fuzz fuzz-regress fuzz-short valgrind compat compat-docs browser deploy-check bench clean
+	fuzz fuzz-regress fuzz-short valgrind compat compat-docs browser deploy-check \
+	test-containers bench clean
 
 all: build
 
@@ -108,6 +109,12 @@ browser: build
 deploy-check:
 	cd deploy/validate && npm ci --no-audit --no-fund --silent && node validate.mjs
 
+# The Dockerfile, docker-compose.yml and the Kubernetes nginx config run for
+# real in Docker (dockerd started if none runs, a debootstrap base image kept
+# between runs, everything else removed): tests/containers/run.  Root only.
+test-containers: deps
+	tests/containers/run
+
 # The benchmark: its own stack on free ports, baselines measured in the same
 # run, a table in bench/results/latest.md.  Minutes; never part of make test.
 bench: deps build
@@ -116,12 +123,14 @@ bench: deps build
 # Every test once, against the binary in $(BUILD).
 suite: unit fuzz-regress integration compat browser deploy-check
 
-# What CI runs: the suite, the suite again under the sanitizers, and a short
-# fuzzing pass.
+# What CI runs: the suite, the suite again under the sanitizers, a short
+# fuzzing pass, and the container tests (last: they start dockerd, about
+# 1.5 min, 2.5 min with a new base image).
 test: deps
 	$(MAKE) suite
 	$(MAKE) asan
 	$(MAKE) fuzz-short
+	$(MAKE) test-containers
 
 check: test
 
