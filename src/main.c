@@ -99,8 +99,9 @@ static struct store *open_store(void)
 	}
 	st = store_ready(s);
 	if (st != STORE_OK) {
-		fprintf(stderr, "keyfin: cannot use the database (%s)\n",
-			st == STORE_UNAVAILABLE ? "unreachable" : "error; see above");
+		fprintf(stderr, "keyfin: cannot use the database (%s; PostgreSQL's own words "
+			"are in the log line above)\n",
+			st == STORE_UNAVAILABLE ? "unreachable, or it refused the login" : "error");
 		store_free(s);
 		return NULL;
 	}
