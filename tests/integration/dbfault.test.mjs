@@ -218,9 +218,9 @@ async function blackhole(key) {
   assert.ok(back <= 2000, `A serves again within 2 s of the heal (${back} ms)`);
   // ... and says so: each of its workers reconnects on its own next request
   // (its first attempt after the heal may still be waiting out its pacing)
-  const ready = await pollUntil(async () => (await request(A.port, 'GET', '/health/ready')).status === 200,
+  const readyAgain = await pollUntil(async () => (await request(A.port, 'GET', '/health/ready')).status === 200,
     { attempts: 80, intervalMs: 25 });
-  assert.ok(ready, 'A is ready again');
+  assert.ok(readyAgain, 'A is ready again');
   const readyMs = Date.now() - healedAt;
   console.log(`blackhole: A's /health/ready said 200 again ${readyMs} ms after the heal`);
   assert.ok(readyMs <= 2500, `A is ready within about 2 s of the heal (${readyMs} ms)`);
