@@ -114,6 +114,7 @@ deploy-check:
 # between runs, everything else removed): tests/containers/run.  Root only.
 test-containers: deps
 	tests/containers/run
+	tests/containers/podman-kube
 
 # The benchmark: its own stack on free ports, baselines measured in the same
 # run, a table in bench/results/latest.md.  Minutes; never part of make test.
