@@ -25,6 +25,35 @@ async function make(body) {
 const call = (method, path, key, body) => S.req(method, path, { token: key, body });
 const ext = async (method, path, body) => S.req(method, `/keyfin/v1/keys${path}`, { token: await S.adminToken(), body });
 
+// A key rolled with no grace: {old, next}.
+async function rolledNow(app) {
+  const old = await make({ app: unique(app) });
+  const r = await ext('POST', `/${old.id}/roll`);
+  assert.equal(r.status, 201, r.body);
+  S.remember(r.json.key);
+  return { old, next: r.json };
+}
+
+// A `keyfin serve` of its own on the stack's database, with `env` on top;
+// {port, log(), stop()}.  Its workers run as root (the tests read its log).
+async function serveWith(env) {
+  const port = await freePort();
+  const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
+    env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: await S.databaseUrl(),
+      KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'), KEYFIN_LISTEN: `127.0.0.1:${port}`,
+      KEYFIN_WORKERS: '1', KEYFIN_ALLOW_ROOT: 'on', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    port,
+    log: () => log,
+    stop: async () => { child.kill('SIGTERM'); await exited; },
+  };
+}
+
 test('a key made with options comes back with its key and details', async () => {
   const app = unique('opts');
   const k = await make({ app, ttl: 3600, scopes: ['read'], allowed_ips: ['127.0.0.0/8'], note: 'for the test' });
@@ -111,10 +140,7 @@ test('roll: the new key works at once, the old one for the grace period only', a
 });
 
 test('a rolled key used after its grace is recorded as a reuse, in the audit trail and its details', async () => {
-  const old = await make({ app: unique('reuse') });
-  const r = await ext('POST', `/${old.id}/roll`);          // grace 0
-  assert.equal(r.status, 201);
-  S.remember(r.json.key);
+  const { old, next } = await rolledNow('reuse');
   assert.equal((await ext('GET', `/${old.id}`)).json.reused_at, null, 'not reused yet');
   assertNoCredentials(await call('GET', '/System/Info', old.key), 'the old key after its grace');
   const details = (await ext('GET', `/${old.id}`)).json;
@@ -125,36 +151,23 @@ test('a rolled key used after its grace is recorded as a reuse, in the audit tra
   assert.equal(reuse.length, 1, 'one audit entry for the reuse');
   assert.equal(reuse[0].Severity, 'Warning');
   // recorded, not revoked (KEYFIN_ROLL_REUSE=record, the default): the new key works
-  assert.equal((await call('GET', '/System/Info', r.json.key)).status, 200);
+  assert.equal((await call('GET', '/System/Info', next.key)).status, 200);
 });
 
 test('KEYFIN_ROLL_REUSE=revoke: reusing a rolled key revokes the key that replaced it', async () => {
-  const old = await make({ app: unique('reuse-revoke') });
-  const r = await ext('POST', `/${old.id}/roll`);          // grace 0
-  assert.equal(r.status, 201);
-  S.remember(r.json.key);
-  const port = await freePort();
-  const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
-    env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: await S.databaseUrl(),
-      KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'), KEYFIN_LISTEN: `127.0.0.1:${port}`,
-      KEYFIN_WORKERS: '1', KEYFIN_ROLL_REUSE: 'revoke', KEYFIN_ALLOW_ROOT: 'on' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const use = (key) => request(port, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Token="${key}"` } });
+  const { old, next } = await rolledNow('reuse-revoke');
+  const inst = await serveWith({ KEYFIN_ROLL_REUSE: 'revoke' });
+  const use = (key) => request(inst.port, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Token="${key}"` } });
   try {
-    assert.ok(await pollUntil(async () => (await request(port, 'GET', '/System/Ping')).status === 200),
-      `the instance answers:\n${log}`);
-    assert.equal((await use(r.json.key)).status, 200, 'the replacement works before');
+    assert.ok(await pollUntil(async () => (await request(inst.port, 'GET', '/System/Ping')).status === 200),
+      `the instance answers:\n${inst.log()}`);
+    assert.equal((await use(next.key)).status, 200, 'the replacement works before');
     assert.equal((await use(old.key)).status, 401, 'the old key after its grace');
-    assert.equal((await use(r.json.key)).status, 401, 'the replacement is revoked');
-    assert.equal((await ext('GET', `/${r.json.id}`)).status, 404, 'and gone');
-    assert.match(log, /event=key_reused/);
+    assert.equal((await use(next.key)).status, 401, 'the replacement is revoked');
+    assert.equal((await ext('GET', `/${next.id}`)).status, 404, 'and gone');
+    assert.match(inst.log(), /event=key_reused/);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await inst.stop();
   }
 });
 
@@ -201,26 +214,17 @@ test('KEYFIN_REVOKE_UNUSED_DAYS: a key unused that long is revoked, a used one i
     `UPDATE api_keys SET created_at = now() - interval '100 days', last_activity_at = NULL WHERE id = ${stale.id}`);
   assert.equal(aged.code, 0, aged.stderr);
   // an instance with the setting sweeps when its workers start
-  const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
-    env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: url, KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'),
-      KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`, KEYFIN_WORKERS: '1', KEYFIN_REVOKE_UNUSED_DAYS: '30',
-      KEYFIN_ALLOW_ROOT: 'on' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const inst = await serveWith({ KEYFIN_REVOKE_UNUSED_DAYS: '30' });
   try {
     // (asked by id: using the key itself would make it fresh)
     assert.ok(await pollUntil(async () => (await ext('GET', `/${stale.id}`)).status === 404,
-      { attempts: 50, intervalMs: 200 }), `the stale key was revoked:\n${log}`);
+      { attempts: 50, intervalMs: 200 }), `the stale key was revoked:\n${inst.log()}`);
     assertNoCredentials(await call('GET', '/System/Info', stale.key), 'the revoked stale key');
     assert.equal((await call('GET', '/System/Info', fresh.key)).status, 200, 'the used key stays');
     const entries = await S.req('GET', '/System/ActivityLog/Entries?limit=20', { token: await S.adminToken() });
     assert.ok(entries.json.Items.some((e) => e.Type === 'key.revoke' && e.Name.includes('unused for 30 days')));
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await inst.stop();
   }
 });
 

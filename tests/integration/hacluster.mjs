@@ -30,6 +30,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import { spawn, execFile } from 'node:child_process';
 import { ROOT, freePort, pollUntil } from './harness.mjs';
+import { procStat, alive } from './topology.mjs';
 
 export const DEPLOY_HA = path.join(ROOT, 'deploy', 'ha');
 
@@ -53,22 +54,7 @@ const POLL_MS = 200;
 
 const HOST = '127.0.0.1';
 
-// ---- small process helpers (from /proc, as in topology.mjs) --------------
-
-function procStat(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-// Running (not a zombie) process.
-function alive(pid) {
-  const f = pid ? procStat(pid) : null;
-  return f !== null && f[0] !== 'Z';
-}
+// ---- small process helpers (procStat and alive are topology.mjs's) -------
 
 // Still has a /proc entry, even as a zombie (Patroni would mistake a zombie
 // postmaster whose pid is in postmaster.pid for a live one).

@@ -17,7 +17,8 @@ import { request } from './fcgi.mjs';
 export const BIN = process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin');
 const EXIT_TIMEOUT_MS = 40_000;
 
-function procStat(pid) {
+// The fields after the command name in /proc/PID/stat; null when gone.
+export function procStat(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -37,8 +38,9 @@ export function childrenOf(pid) {
   return kids.sort((a, b) => a - b);
 }
 
+// Running (not a zombie); false for no pid.
 export function alive(pid) {
-  const f = procStat(pid);
+  const f = pid ? procStat(pid) : null;
   return f !== null && f[0] !== 'Z';
 }
 
