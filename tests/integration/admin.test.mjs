@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { useStack, logsCleanTest } from './harness.mjs';
+import { useStack, logsCleanTest, skipUnless } from './harness.mjs';
 import { childrenOf } from './topology.mjs';
 
 const S = useStack('admin');
@@ -15,7 +15,7 @@ function uids(pid) {
   return fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(.*)$/m)[1].split(/\s+/).map(Number);
 }
 
-test('started as root, the stack runs its workers as the unprivileged user keyfin', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+test('started as root, the stack runs its workers as the unprivileged user keyfin', { skip: skipUnless(process.getuid() === 0, 'not root') }, async () => {
   const pid = Number(fs.readFileSync(path.join(S.dir, 'run', 'keyfin.pid'), 'utf8').trim());
   const keyfin = Number(execFileSync('id', ['-u', 'keyfin']).toString().trim());
   assert.notEqual(keyfin, 0);

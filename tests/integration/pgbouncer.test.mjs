@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import {
-  Stack, logsCleanTest, unique, pollUntil, freePort, HEX32,
+  Stack, logsCleanTest, unique, pollUntil, freePort, HEX32, skipUnless,
 } from './harness.mjs';
 import { request } from './fcgi.mjs';
 import { Topology } from './topology.mjs';
@@ -120,7 +120,7 @@ async function flow(inst) {
   return out;
 }
 
-test('through pgbouncer 1.18 in transaction mode with KEYFIN_DB_PREPARED=off, the whole flow works', { skip: !PGBOUNCER && 'pgbouncer is not installed (Debian package pgbouncer)' }, async () => {
+test('through pgbouncer 1.18 in transaction mode with KEYFIN_DB_PREPARED=off, the whole flow works', { skip: skipUnless(PGBOUNCER, 'pgbouncer is not installed (Debian package pgbouncer)') }, async () => {
   const inst = await T.startInstance('unnamed', {
     workers: 2,
     env: { KEYFIN_DATABASE_URL: viaBouncer(), KEYFIN_DB_PREPARED: 'off' },
@@ -139,7 +139,7 @@ test('through pgbouncer 1.18 in transaction mode with KEYFIN_DB_PREPARED=off, th
   assert.deepEqual(await T.waitExit(inst), { code: 0, signal: null });
 });
 
-test('through pgbouncer 1.18 in transaction mode with prepared statements on: what happens (documented, not required)', { skip: !PGBOUNCER && 'pgbouncer is not installed' }, async () => {
+test('through pgbouncer 1.18 in transaction mode with prepared statements on: what happens (documented, not required)', { skip: skipUnless(PGBOUNCER, 'pgbouncer is not installed') }, async () => {
   const inst = await T.startInstance('prepared', {
     workers: 2,
     env: { KEYFIN_DATABASE_URL: viaBouncer(), KEYFIN_DB_PREPARED: 'on' },
@@ -171,7 +171,7 @@ test('through pgbouncer 1.18 in transaction mode with prepared statements on: wh
   await T.waitExit(inst);
 });
 
-test('[pgbouncer] topology logs hold no key, token or password', { skip: !PGBOUNCER && 'pgbouncer is not installed' }, async () => {
+test('[pgbouncer] topology logs hold no key, token or password', { skip: skipUnless(PGBOUNCER, 'pgbouncer is not installed') }, async () => {
   await T.stop();
   T.assertLogsClean();
 });

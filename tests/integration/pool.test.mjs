@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, execFile } from 'node:child_process';
 import {
-  useStack, logsCleanTest, unique, pollUntil, freePort, randomHex, ROOT, HEX32, psql,
+  useStack, logsCleanTest, unique, pollUntil, freePort, randomHex, ROOT, HEX32, psql, skipUnless,
 } from './harness.mjs';
 import { request, openRequest, cgiParams } from './fcgi.mjs';
 
@@ -161,7 +161,7 @@ test('a worker that dies is replaced and the pool keeps answering', async () => 
   assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
 });
 
-test('started as root with KEYFIN_USER, the pool runs as that user', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+test('started as root with KEYFIN_USER, the pool runs as that user', { skip: skipUnless(process.getuid() === 0, 'not root') }, async () => {
   const inst = await serve(1, { KEYFIN_USER: 'nobody' });
   const nobody = Number(fs.readFileSync('/etc/passwd', 'utf8').split('\n')
     .find((l) => l.startsWith('nobody:')).split(':')[2]);
@@ -175,7 +175,7 @@ test('started as root with KEYFIN_USER, the pool runs as that user', { skip: pro
   assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
 });
 
-test('started as root without KEYFIN_USER, serve refuses to keep its workers as root', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+test('started as root without KEYFIN_USER, serve refuses to keep its workers as root', { skip: skipUnless(process.getuid() === 0, 'not root') }, async () => {
   const child = spawn(BIN, ['serve'], {
     env: { PATH: process.env.PATH, KEYFIN_SECRET: 'a'.repeat(64), KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`,
       KEYFIN_DATABASE_URL: 'host=/nonexistent' },
@@ -188,7 +188,7 @@ test('started as root without KEYFIN_USER, serve refuses to keep its workers as 
   assert.match(log, /refusing to run the workers as root: set KEYFIN_USER/);
 });
 
-test('KEYFIN_USER naming no user stops the start with a clear message', { skip: process.getuid() !== 0 && 'not root' }, async () => {
+test('KEYFIN_USER naming no user stops the start with a clear message', { skip: skipUnless(process.getuid() === 0, 'not root') }, async () => {
   const child = spawn(BIN, ['serve'], {
     env: { PATH: process.env.PATH, KEYFIN_SECRET: 'a'.repeat(64), KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`,
       KEYFIN_USER: `no-such-user-${randomHex(3)}`, KEYFIN_DATABASE_URL: 'host=/nonexistent' },
