@@ -1,9 +1,7 @@
 #include "keyfin/pool.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
-#include <sys/epoll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +15,9 @@
 
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
-#include "keyfin/monotime.h"
 #include "keyfin/priv.h"
 
 #define POOL_STOP_GRACE 30      /* seconds to finish requests in flight */
-#define POOL_DRAIN_MS 500       /* after a stop, accept what is queued this long */
 
 static volatile int worker_stop;
 
@@ -80,7 +76,7 @@ static int pool_listen(const struct config *cfg, const char **unix_path)
 		chmod(*unix_path, 0666);
 	/* Workers wait in epoll and then accept without blocking: the one
 	 * that loses the race goes back to waiting, and a stopping worker can
-	 * take what is queued and leave when nothing is (see pool_accept). */
+	 * take what is queued and leave when nothing is (src/conns.c). */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
 		log_msg(LOG_ERROR, "listen", "cannot make the socket non-blocking: %s",
 			strerror(errno));
@@ -214,74 +210,4 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *r
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	log_msg(LOG_INFO, "stop", "stopped");
 	return 0;
-}
-
-/*
- * Each worker waits on the listening socket through an epoll set of its own
- * with EPOLLEXCLUSIVE: a new connection wakes one waiting worker, not all
- * of them (with poll() every idle worker woke, and all but one found
- * nothing: three wasted wake-ups a request with four workers).
- */
-static int pool_wait(int listen_fd, int timeout_ms)
-{
-	static int epfd = -1;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-	int rc;
-
-	if (epfd < 0) {
-		epfd = epoll_create1(EPOLL_CLOEXEC);
-		if (epfd < 0)
-			return -1;
-		ev.data.fd = listen_fd;
-		rc = epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
-		if (rc != 0 && errno == EINVAL) {
-			/* a kernel before 4.5 has no EPOLLEXCLUSIVE: every
-			 * worker wakes, as with poll() */
-			ev.events = EPOLLIN;
-			rc = epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
-		}
-		if (rc != 0) {
-			close(epfd);
-			epfd = -1;
-			return -1;
-		}
-	}
-	return epoll_wait(epfd, &ev, 1, timeout_ms);
-}
-
-int pool_accept(int listen_fd, volatile int *stop, int timeout_ms)
-{
-	static int64_t drain_until;
-
-	for (;;) {
-		int fd;
-
-		/* a stopping worker takes what was queued when the stop came, not
-		 * a stream that never ends under load */
-		if (*stop && drain_until == 0)
-			drain_until = monotime_ms() + POOL_DRAIN_MS;
-		if (*stop && monotime_ms() > drain_until)
-			return POOL_STOPPED;
-		/* what is queued first: under load the next connection is
-		 * already waiting, and a worker takes it without a wake-up */
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (*stop)
-				return POOL_STOPPED;    /* and nothing left queued */
-			/* idle: the log lines kept meanwhile go out now */
-			log_flush();
-			switch (pool_wait(listen_fd, timeout_ms)) {
-			case 0:
-				return POOL_TIMEOUT;
-			case -1:
-				if (errno != EINTR)
-					return POOL_FAILED;
-			}
-			continue;
-		}
-		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
-			return POOL_FAILED;
-	}
 }

@@ -1,6 +1,7 @@
 #include "keyfin/revhold.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #include "keyfin/monotime.h"
@@ -29,28 +30,17 @@ void revhold_wait(int ms)
 	sleep_ms((int64_t)ms * 1000);
 }
 
-int revhold_init(struct revhold *h, int listen_fd)
+void revhold_init(struct revhold *h, struct conns *conns)
 {
-	for (int i = 0; i <= REVHOLD_MAX; i++)
-		if (FCGX_InitRequest(&h->fr[i], listen_fd, 0) != 0)
-			return -1;
-	return 0;
-}
-
-FCGX_Request *revhold_slot(struct revhold *h)
-{
-	/* one slot always stays free (revhold_keep) */
-	for (int i = 0; i <= REVHOLD_MAX; i++)
-		if (h->due_us[i] == 0)
-			return &h->fr[i];
-	return NULL;
+	memset(h, 0, sizeof(*h));
+	h->conns = conns;
 }
 
 int revhold_send_due(struct revhold *h, bool wait)
 {
 	int64_t next = 0, now = monotime_us();
 
-	for (int i = 0; wait && i <= REVHOLD_MAX; i++)
+	for (int i = 0; wait && i < REVHOLD_MAX; i++)
 		if (h->due_us[i] != 0 && (next == 0 || h->due_us[i] < next))
 			next = h->due_us[i];
 	if (next > now) {
@@ -58,13 +48,15 @@ int revhold_send_due(struct revhold *h, bool wait)
 		now = monotime_us();
 	}
 	next = 0;
-	for (int i = 0; i <= REVHOLD_MAX && h->count > 0; i++) {
+	for (int i = 0; i < REVHOLD_MAX && h->count > 0; i++) {
 		if (h->due_us[i] == 0)
 			continue;
 		if (h->due_us[i] <= now) {
-			http_write_deferred(&h->fr[i], h->answer[i], h->answer_len[i]);
+			http_write_deferred(h->fr[i], h->answer[i], h->answer_len[i]);
 			h->answer[i] = NULL;
-			http_finish(&h->fr[i]);
+			http_finish(h->fr[i]);
+			conns_done(h->conns, h->fr[i]);
+			h->fr[i] = NULL;
 			h->due_us[i] = 0;
 			h->count--;
 		} else if (next == 0 || h->due_us[i] < next) {
@@ -76,8 +68,11 @@ int revhold_send_due(struct revhold *h, bool wait)
 
 void revhold_keep(struct revhold *h, FCGX_Request *fr, int hold_ms, char *answer, size_t len)
 {
-	int slot = (int)(fr - h->fr);
+	int slot = 0;
 
+	while (h->due_us[slot] != 0)    /* one is free: see below */
+		slot++;
+	h->fr[slot] = fr;
 	h->due_us[slot] = monotime_us() + (int64_t)hold_ms * 1000;
 	h->answer[slot] = answer;
 	h->answer_len[slot] = len;

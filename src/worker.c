@@ -8,27 +8,34 @@
 #include <sodium.h>
 
 #include "keyfin/auth.h"
+#include "keyfin/conns.h"
 #include "keyfin/http.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
-#include "keyfin/pool.h"
 #include "keyfin/revhold.h"
 #include "keyfin/route.h"
 #include "keyfin/store.h"
 
-#define SWEEP_INTERVAL 600     /* seconds between two sweeps of unused keys */
+#define SWEEP_INTERVAL 600     /* seconds between two sweeps (see sweep) */
 
-/* KEYFIN_REVOKE_UNUSED_DAYS: now and then, revoke keys unused that long. */
-static void sweep_unused(struct app *app)
+/* Every SWEEP_INTERVAL: the key list's version rows of connections that
+ * are gone folded into one, and (KEYFIN_REVOKE_UNUSED_DAYS) keys unused
+ * that long revoked. */
+static void sweep(struct app *app)
 {
 	static time_t last;
 	time_t now = time(NULL);
+	int64_t folded = 0;
 	int revoked = 0;
 
-	if (app->cfg->revoke_unused_days == 0 || (last != 0 && now - last < SWEEP_INTERVAL))
+	if (last != 0 && now - last < SWEEP_INTERVAL)
 		return;
 	last = now;
-	if (store_key_sweep(app->store, app->cfg->revoke_unused_days, &revoked) == STORE_OK &&
+	if (store_key_list_fold(app->store, &folded) == STORE_OK && folded > 0)
+		log_msg(LOG_DEBUG, "sweep", "%lld key list version row(s) folded",
+			(long long)folded);
+	if (app->cfg->revoke_unused_days != 0 &&
+	    store_key_sweep(app->store, app->cfg->revoke_unused_days, &revoked) == STORE_OK &&
 	    revoked > 0)
 		log_msg(LOG_INFO, "key_revoked", "%d key(s) unused for %d days revoked", revoked,
 			app->cfg->revoke_unused_days);
@@ -81,10 +88,11 @@ static int serve_request(struct app *app, FCGX_Request *fr, char **answer,
 
 int worker_main(int listen_fd, volatile int *stop, void *ctx)
 {
+	static struct conns conns;      /* 128 FastCGI requests: not on the stack */
 	static struct revhold held;
 	struct app *app = ctx;
+	enum conns_none none = CONNS_STOPPED;
 	char err[256];
-	int fd = POOL_STOPPED;
 
 	/* each worker has a connection of its own, made after the fork */
 	app->store = store_new(app->cfg->database_url, app->cfg->db_prepared,
@@ -94,8 +102,11 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		return 1;
 	}
 	authcache_init(&app->authcache, app->cfg->auth_cache_ms);
-	if (revhold_init(&held, listen_fd) != 0)
+	if (conns_init(&conns, listen_fd) != 0) {
+		log_msg(LOG_ERROR, "conns", "cannot wait for connections: %s", strerror(errno));
 		return 1;
+	}
+	revhold_init(&held, &conns);
 	log_set_buffered(1);            /* flushed whenever the worker waits */
 	/* connect early; a database that is down is fine (the requests say 503) */
 	if (store_ready(app->store) != STORE_OK)
@@ -107,41 +118,32 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		int hold_ms;
 
 		store_begin(app->store);
-		sweep_unused(app);
-		fd = pool_accept(listen_fd, stop, revhold_send_due(&held, false));
-		if (fd == POOL_TIMEOUT)
+		sweep(app);
+		fr = conns_next(&conns, stop, revhold_send_due(&held, false), &none);
+		if (fr == NULL && none == CONNS_TIMEOUT)
 			continue;       /* an answer held back is due */
-		if (fd == POOL_STOPPED)
+		if (fr == NULL) {
+			if (none == CONNS_FAILED)
+				log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
 			break;
-		if (fd < 0) {
-			log_msg(LOG_ERROR, "accept", "accept failed: %s", strerror(errno));
-			break;
-		}
-		fr = revhold_slot(&held);
-		/* libfcgi reads the request from a connection it is handed when
-		 * ipcFd is set and the last one is kept (its public fields) */
-		fr->ipcFd = fd;
-		fr->keepConnection = 1;
-		if (FCGX_Accept_r(fr) < 0) {
-			/* not a FastCGI request; the connection is closed */
-			FCGX_Finish_r(fr);
-			continue;
 		}
 		store_begin(app->store);
 		hold_ms = serve_request(app, fr, &answer, &answer_len);
-		if (hold_ms <= 0) {
-			http_write_deferred(fr, answer, answer_len);
-			http_finish(fr);
+		if (hold_ms > 0) {
+			revhold_keep(&held, fr, hold_ms, answer, answer_len);
 			continue;
 		}
-		revhold_keep(&held, fr, hold_ms, answer, answer_len);
+		http_write_deferred(fr, answer, answer_len);
+		http_finish(fr);
+		conns_done(&conns, fr);
 	}
 	/* what is held goes out in its time, also when leaving on an error */
 	while (held.count > 0)
 		revhold_send_due(&held, true);
+	conns_close(&conns);
 	authcache_release(&app->authcache);
 	store_free(app->store);
-	return fd == POOL_STOPPED ? 0 : 1;
+	return none == CONNS_STOPPED ? 0 : 1;
 }
 
 int worker_reload(void *ctx)

@@ -14,22 +14,6 @@
  * non-zero when the worker is asked to stop. */
 typedef int pool_worker_fn(int listen_fd, volatile int *stop, void *ctx);
 
-/* What pool_accept() returns instead of a descriptor (all negative). */
-enum pool_accept_none {
-	POOL_FAILED = -1,       /* an error that will not go away (errno set) */
-	POOL_STOPPED = -2,      /* stopping, and nothing is left queued */
-	POOL_TIMEOUT = -3,      /* `timeout_ms` passed without a connection */
-};
-
-/*
- * In a worker: the next connection (a blocking descriptor, >= 0), waiting
- * for one while `stop` is zero.  Once it is set, only what is already
- * queued is taken, for half a second at most (then POOL_STOPPED), so that a
- * stop drops no connection that was waiting for it.  `timeout_ms`: -1 for
- * none.
- */
-int pool_accept(int listen_fd, volatile int *stop, int timeout_ms);
-
 /* Runs in the supervisor on SIGHUP; 0 means "replace the workers": each
  * finishes the request in hand and is started afresh at once (the socket
  * keeps queueing connections meanwhile, so none is refused). */

@@ -23,16 +23,19 @@
 
 #include <fcgiapp.h>
 
+#include "keyfin/conns.h"
 #include "keyfin/http.h"
 
 #define REVHOLD_MAX 32
 
-/* Slots 0..REVHOLD_MAX are FastCGI requests; due_us 0 marks a free one. */
+/* Requests (their connections in `conns`) whose answers wait; due_us 0
+ * marks a free slot. */
 struct revhold {
-	FCGX_Request fr[REVHOLD_MAX + 1];
-	int64_t due_us[REVHOLD_MAX + 1];
-	char *answer[REVHOLD_MAX + 1];
-	size_t answer_len[REVHOLD_MAX + 1];
+	struct conns *conns;
+	FCGX_Request *fr[REVHOLD_MAX];
+	int64_t due_us[REVHOLD_MAX];
+	char *answer[REVHOLD_MAX];
+	size_t answer_len[REVHOLD_MAX];
 	int count;
 };
 
@@ -42,12 +45,10 @@ void revhold_begin(struct req *r);
  * (a 4xx); a 5xx is held too (it may come after a commit). */
 void revhold_end(struct req *r, int window_ms);
 
-/* 0, or -1 if libfcgi cannot set up the requests. */
-int revhold_init(struct revhold *h, int listen_fd);
-/* A request slot that holds nothing. */
-FCGX_Request *revhold_slot(struct revhold *h);
+/* Nothing held; a request whose answer is sent goes back to `conns`. */
+void revhold_init(struct revhold *h, struct conns *conns);
 /* Keep `fr`'s answer (taken over) until `hold_ms` from now; when every
- * slot but one is in use, wait for the first to be due. */
+ * slot is in use, wait for the first to be due. */
 void revhold_keep(struct revhold *h, FCGX_Request *fr, int hold_ms, char *answer, size_t len);
 /* Send what is due, after waiting for the first to be due if `wait`;
  * returns the milliseconds until the next is due, -1 when none is held. */

@@ -11,6 +11,7 @@ const PARAMS = 4;
 const STDIN = 5;
 const STDOUT = 6;
 const RESPONDER = 1;
+const KEEP_CONN = 1;
 const REQUEST_ID = 1;
 
 function record(type, content = Buffer.alloc(0)) {
@@ -97,6 +98,67 @@ export async function request(port, method, uri, { headers = {}, body = '' } = {
   r.send(buf);
   r.end();
   return r.response;
+}
+
+// A connection kept open between requests, as nginx's `fastcgi_keep_conn
+// on` keeps it: `request()` sends one with FCGI_KEEP_CONN set and resolves
+// at its FCGI_END_REQUEST; the next may follow on the same socket.
+export async function keptConnection(port, { timeoutMs = 15_000 } = {}) {
+  const sock = net.connect({ host: '127.0.0.1', port });
+  await new Promise((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  let chunks = [];
+  let waiting = null;
+  let closed = false;
+  const settle = (fn) => { const w = waiting; waiting = null; if (w) fn(w); };
+  sock.on('data', (d) => {
+    chunks.push(d);
+    const buf = Buffer.concat(chunks);
+    if (!recordsEnd(buf)) return;
+    chunks = [];
+    settle((w) => { clearTimeout(w.timer); try { w.resolve(parseResponse(buf)); } catch (e) { w.reject(e); } });
+  });
+  sock.on('error', () => {});
+  sock.on('close', () => {
+    closed = true;
+    settle((w) => { clearTimeout(w.timer); w.reject(new Error('the connection closed')); });
+  });
+  return {
+    get closed() { return closed; },
+    request(method, uri, { headers = {}, body = '' } = {}) {
+      if (waiting) throw new Error('one request at a time on a connection');
+      const buf = Buffer.from(body);
+      const begin = Buffer.alloc(8);
+      begin.writeUInt16BE(RESPONDER, 0);
+      begin.writeUInt8(KEEP_CONN, 2);
+      return new Promise((resolve, reject) => {
+        waiting = {
+          resolve,
+          reject,
+          timer: setTimeout(() => settle((w) => w.reject(
+            new Error(`FastCGI request timed out after ${timeoutMs} ms`))), timeoutMs),
+        };
+        sock.write(Buffer.concat([record(BEGIN_REQUEST, begin),
+          record(PARAMS, encodeParams(cgiParams(method, uri, headers, buf))), record(PARAMS),
+          ...(buf.length > 0 ? [record(STDIN, buf)] : []), record(STDIN)]));
+      });
+    },
+    close() { sock.destroy(); },
+  };
+}
+
+// Whether `buf` holds whole records up to an FCGI_END_REQUEST.
+function recordsEnd(buf) {
+  for (let pos = 0; pos + 8 <= buf.length;) {
+    const len = buf.readUInt16BE(pos + 4);
+    const next = pos + 8 + len + buf.readUInt8(pos + 6);
+    if (next > buf.length) return false;
+    if (buf.readUInt8(pos + 1) === END_REQUEST) return true;
+    pos = next;
+  }
+  return false;
 }
 
 function parseResponse(buf) {

@@ -11,7 +11,7 @@ import { spawn, execFile } from 'node:child_process';
 import {
   useStack, logsCleanTest, unique, pollUntil, freePort, randomHex, ROOT, HEX32, psql, skipUnless,
 } from './harness.mjs';
-import { request, openRequest, cgiParams } from './fcgi.mjs';
+import { request, openRequest, cgiParams, keptConnection } from './fcgi.mjs';
 
 const S = useStack('pool');
 const BIN = process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin');
@@ -109,6 +109,35 @@ test('a second instance on TCP shares everything: server Id, keys, revocations',
     'a key revoked on one instance is refused by the other at once');
   other.child.kill('SIGTERM');
   assert.deepEqual(await waitExit(other), { code: 0, signal: null });
+});
+
+// nginx keeps its FastCGI connections open (fastcgi_keep_conn): a worker
+// holds several, and one that is idle must never make it wait (stock libfcgi
+// reads a kept connection until its next request comes).  Ordering, not
+// speed: with every worker holding idle connections, other requests are
+// still answered, and the idle ones then still work.
+test('kept connections: idle ones never hold up a request, and stay usable', async () => {
+  const inst = await serve(2);
+  const idle = [];
+  for (let i = 0; i < 16; i++) {
+    const c = await keptConnection(inst.port);
+    assert.equal((await c.request('GET', '/System/Ping')).status, 200);
+    idle.push(c);
+  }
+  const busy = await keptConnection(inst.port);
+  for (let i = 0; i < 100; i++) {
+    assert.equal((await busy.request('GET', '/System/Info/Public')).status, 200,
+      `request ${i} on the busy connection, 16 idle ones held by 2 workers`);
+  }
+  for (const [i, c] of idle.entries()) {
+    assert.ok(!c.closed, `idle connection ${i} was kept open`);
+    assert.equal((await c.request('GET', '/System/Ping')).status, 200,
+      `idle connection ${i} still serves`);
+    c.close();
+  }
+  busy.close();
+  inst.child.kill('SIGTERM');
+  assert.deepEqual(await waitExit(inst), { code: 0, signal: null });
 });
 
 test('SIGTERM: the request in flight is answered in full, then the pool exits 0', async () => {
