@@ -106,6 +106,30 @@ const char *const *route_labels(size_t *count)
 	return names;
 }
 
+/*
+ * A credential refused by the failed-credential throttle (src/throttle.c):
+ * 429 with Retry-After.  Behind nginx/keyfin.conf.in, which names its
+ * tarpit location in the KEYFIN_TARPIT parameter, nginx is asked to give
+ * that answer instead (X-Accel-Redirect) and holds it back per address
+ * (limit_req's delay: a timer in nginx, no worker), so a client flooding
+ * bad tokens waits for its answers instead of taking the CPU valid clients
+ * need.  Without the parameter (other nginx configurations, FastCGI
+ * clients) the 429 goes out at once.
+ */
+static void throttled_headers(struct req *r, int retry_after)
+{
+	const char *tarpit = http_param(r, "KEYFIN_TARPIT");
+	char line[128];
+
+	snprintf(line, sizeof(line), "Retry-After: %d\r\n", retry_after);
+	http_header(r, line);
+	if (tarpit != NULL && tarpit[0] == '/' && strlen(tarpit) < 64 &&
+	    strcspn(tarpit, "\r\n") == strlen(tarpit)) {
+		snprintf(line, sizeof(line), "X-Accel-Redirect: %s/%d\r\n", tarpit, retry_after);
+		http_header(r, line);
+	}
+}
+
 void route_dispatch(struct app *app, struct req *r, struct caller *c,
 		    const char **route_name, int *route_index)
 {
@@ -134,12 +158,8 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 		*route_index = (int)i;
 		auth_extract(c, r, app->cfg->legacy_authorization);
 		status = auth_require(app, c, rt->level, r->method, r->path);
-		if (status == 429) {
-			char line[48];
-
-			snprintf(line, sizeof(line), "Retry-After: %d\r\n", c->retry_after);
-			http_header(r, line);
-		}
+		if (status == 429)
+			throttled_headers(r, c->retry_after);
 		if (status != 0) {
 			if (status == 401 || status == 403)
 				metrics_auth_failure(status);
