@@ -366,7 +366,13 @@ describe('token hygiene', () => {
       assert.equal(r.status, 503, `pool down: ${u.replace(/[0-9a-f]{32}/g, '<k>')}: ${r.status}`);
       assert.equal(r.headers['retry-after'], '5');
     }
-    const logs = S.logFiles().filter(([p]) => /nginx/.test(path.basename(p)));
+    // nginx writes its access log in batches (flush=1s): polled, bounded
+    let logs = [];
+    await pollUntil(() => {
+      logs = S.logFiles().filter(([p]) => /nginx/.test(path.basename(p)));
+      const accessLog = logs.find(([p]) => /access/.test(p));
+      return accessLog && /"status":503/.test(accessLog[1].toString('latin1'));
+    }, { attempts: 50, intervalMs: 100 });
     assert.ok(logs.some(([p]) => /access/.test(p)), 'nginx access log exists');
     const access = logs.find(([p]) => /access/.test(p))[1].toString('latin1');
     assert.match(access, /"status":503/, 'the 503s were logged');
