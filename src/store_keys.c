@@ -84,6 +84,11 @@ enum store_status store_key_list_version(struct store *s, int64_t *version)
 	return store_counter(s, STMT_KEY_LIST_VERSION, version);
 }
 
+enum store_status store_key_list_fold(struct store *s, int64_t *folded)
+{
+	return store_counter(s, STMT_KEY_LIST_FOLD, folded);
+}
+
 enum store_status store_key_list(struct store *s,
 				 int (*each)(const struct store_key *key, void *ctx),
 				 void *ctx, int64_t *version)

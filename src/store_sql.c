@@ -23,12 +23,16 @@
 #define AUDIT_INSERT \
 	"INSERT INTO audit_log (event, actor, actor_user_id, remote_addr, client, target) "
 
+/* The key list's version: the sum of one row per connection that changed
+ * a key (sql/0007_key_list_counts.sql). */
+#define KEY_LIST_VERSION "(SELECT sum(version)::int8 FROM keyfin_key_list_counts)"
+
 #define LOOKUP_SQL(MATCH, ADDR) \
 	"SELECT 1, s.id, u.id IS NULL, coalesce(replace(u.id::text, '-', ''), ''), " \
 	"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), " \
 	"(extract(epoch from s.last_activity_at) * 1000000)::int8, " \
 	"s.client, s.device_name, s.device_id, s.app_version, '', true, 0::int8, " \
-	"(SELECT generation FROM keyfin_revocations), false " \
+	"(SELECT generation FROM keyfin_revocation_counter), false " \
 	"FROM sessions s LEFT JOIN users u ON u.id = s.user_id " \
 	"WHERE s.token_digest " MATCH " " \
 	"UNION ALL " \
@@ -38,7 +42,7 @@
 	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false), " \
 	"CASE WHEN k.expires_at IS NULL THEN 0 ELSE " \
 	"greatest((extract(epoch from k.expires_at - now()) * 1000000)::int8, 1) END, " \
-	"(SELECT generation FROM keyfin_revocations), k.expires_at <= now() " \
+	"(SELECT generation FROM keyfin_revocation_counter), k.expires_at <= now() " \
 	"FROM api_keys k WHERE k.key_digest " MATCH " " \
 	"AND (k.expires_at IS NULL OR k.expires_at > now() OR k.rolled_to IS NOT NULL)"
 
@@ -55,7 +59,7 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	[STMT_LOOKUP_TOKEN2] = { "lookup_token2", 3, true, LOOKUP_SQL("IN ($1, $2)", "$3") },
 	/* has anything been revoked (sql/0004_revocations.sql)? */
 	[STMT_GENERATION] = { "generation", 0, true,
-		"SELECT generation FROM keyfin_revocations" },
+		"SELECT generation FROM keyfin_revocation_counter" },
 	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
 		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
 		"AND last_activity_at < now() - $2::int * interval '1 second' RETURNING user_id) "
@@ -71,10 +75,11 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	 * the box and digest as bytes, no hex to make and undo. */
 	[STMT_KEY_LIST] = { "key_list", 2, true,
 		"SELECT id, app_name, key_sealed, created_at, last_activity_at, "
-		"key_digest, key_prefix, (SELECT key_list_version FROM keyfin_revocations) "
+		"key_digest, key_prefix, " KEY_LIST_VERSION " "
 		"FROM api_keys WHERE id > $1::int8 ORDER BY id LIMIT $2::int", .binary = true },
-	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true,
-		"SELECT key_list_version FROM keyfin_revocations" },
+	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true, "SELECT " KEY_LIST_VERSION },
+	/* rows of connections that are gone, folded into row 0 (0007) */
+	[STMT_KEY_LIST_FOLD] = { "key_list_fold", 0, true, "SELECT keyfin_key_list_fold()" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
 		"RETURNING id, app_name) "

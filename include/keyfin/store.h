@@ -191,6 +191,10 @@ enum store_status store_key_list(struct store *s,
  * to -1 (or -2 for no keys at all: no version was read). */
 STORE_MUST_CHECK
 enum store_status store_key_list_version(struct store *s, int64_t *version);
+/* Folds the version rows of database connections that are gone into one
+ * (sql/0007_key_list_counts.sql); *folded: how many. */
+STORE_MUST_CHECK
+enum store_status store_key_list_fold(struct store *s, int64_t *folded);
 
 /* Delete a key and record it, in one statement.  Deleting a key that does
  * not exist is STORE_OK (and not recorded): the key is gone either way. */

@@ -132,6 +132,36 @@ test('the revocation generation counts what takes rights away, not what uses the
   assert.ok(await lv() > v0, 'a new key raises the list version');
 });
 
+// sql/0007_key_list_counts.sql: the list's version is a sum of one row per
+// connection; creations on many connections at once, revocations among
+// them, never wait for one another in a cycle, and folding the rows of
+// connections that are gone keeps the sum.
+test('the key list version: one row per connection, folded without changing the sum', async () => {
+  const url = await S.databaseUrl();
+  const admin = await S.adminToken();
+  const q = async (sql) => (await psql(url, sql)).stdout.trim();
+  const sum = async () => Number(await q('SELECT key_list_version FROM keyfin_revocations'));
+  const v0 = await sum();
+  // 40 creations and 10 revocations at once, through every worker
+  const made = [];
+  for (let i = 0; i < 10; i++) made.push(await S.createKey(unique('lv-rev')));
+  const results = await Promise.all([
+    ...Array.from({ length: 40 }, () => S.req('POST', `/Auth/Keys?app=${unique('lv-many')}`, { token: admin })),
+    ...made.map((k) => S.req('DELETE', `/Auth/Keys/${k}`, { token: admin })),
+  ]);
+  assert.deepEqual([...new Set(results.map((r) => r.status))].sort(), [204], 'every one answered 204');
+  assert.ok(await sum() >= v0 + 60, 'each statement raised the version');
+  // psql sessions are connections that are gone once they end
+  await psql(url, `INSERT INTO api_keys (app_name, key_digest, key_sealed) VALUES ('lv-psql', '\\x${'ab'.repeat(32)}', '\\x00')`);
+  await psql(url, "DELETE FROM api_keys WHERE app_name = 'lv-psql'");
+  const before = await sum();
+  const rows = Number(await q('SELECT count(*) FROM keyfin_key_list_counts'));
+  const folded = Number(await q('SELECT keyfin_key_list_fold()'));
+  assert.ok(folded >= 2, `the rows of the two psql sessions were folded (${folded})`);
+  assert.equal(Number(await q('SELECT count(*) FROM keyfin_key_list_counts')), rows - folded);
+  assert.equal(await sum(), before, 'folding keeps the sum');
+});
+
 test('a key created or revoked is in, or out of, every worker\'s kept list at once', async () => {
   const admin = await S.adminToken();
   const lists = async () => (await Promise.all(Array.from({ length: 48 },
