@@ -146,11 +146,11 @@ asan:
 
 # The integration suite with every keyfin process under valgrind's memcheck;
 # fails on any error or leak it reports.  Its own build (-O1, and Argon2 at
-# 1 pass / 64 KiB: KEYFIN_CHEAP_PWHASH in src/account.c), never installed.
+# 1 pass / 64 KiB: KEYFIN_CHEAP_PWHASH in src/account.c) in build/memcheck.
 valgrind: deps
-	$(MAKE) BUILD=build/valgrind CFLAGS="-O1 -g -DKEYFIN_CHEAP_PWHASH" build
+	$(MAKE) BUILD=build/memcheck CFLAGS="-O1 -g -DKEYFIN_CHEAP_PWHASH" build
 	scripts/valgrind-keyfin --reset
-	VALGRIND_KEYFIN=$(CURDIR)/build/valgrind/keyfin \
+	VALGRIND_KEYFIN=$(CURDIR)/build/memcheck/keyfin \
 	KEYFIN_BIN=$(CURDIR)/scripts/valgrind-keyfin KEYFIN_TEST_TIMEOUT_MS=120000 \
 		node --test --test-concurrency=1 tests/integration/; \
 	rc=$$?; scripts/valgrind-keyfin --check || rc=1; exit $$rc

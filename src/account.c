@@ -69,7 +69,7 @@ const char *account_name_problem(const char *name)
 #define ACCOUNT_OPSLIMIT 3
 #define ACCOUNT_MEMLIMIT (12U * 1024 * 1024)
 #else
-/* `make valgrind` only (its own build, build/valgrind): one 12 MiB Argon2
+/* `make valgrind` only (its own build, build/memcheck): one 12 MiB Argon2
  * under memcheck takes seconds, and the suite signs in hundreds of times. */
 #define ACCOUNT_OPSLIMIT 1
 #define ACCOUNT_MEMLIMIT (64U * 1024)
