@@ -16,6 +16,8 @@ struct slot {
 	double level;                   /* failures not yet leaked away */
 	int64_t at_ms;                  /* when `level` was last brought up to date */
 	bool throttled;
+	bool noted;                     /* this episode was reported: until the
+					 * address is wholly forgiven (level 0) */
 };
 
 struct table {
@@ -80,6 +82,8 @@ static void bring_up_to_date(struct slot *s, int64_t now_ms)
 	}
 	if (s->throttled && s->level < burst)
 		s->throttled = false;
+	if (s->level == 0)
+		s->noted = false;
 }
 
 /* The slot of `addr`, or (`make`) a free or the emptiest one of its probe
@@ -146,7 +150,10 @@ bool throttle_failed(const char *addr, int64_t now_ms)
 			s->level += 1;
 		if (!s->throttled && s->level > burst) {
 			s->throttled = true;
-			started = true;
+			/* once an episode: an address hovering at the burst (one
+			 * failure forgiven, one more sent) is not a new one */
+			started = !s->noted;
+			s->noted = true;
 		}
 	}
 	unlock();

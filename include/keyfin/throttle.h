@@ -32,8 +32,10 @@ int throttle_init(int burst, int rate_per_minute);
  * Retry-After (the address is throttled). */
 int throttle_wait(const char *addr, int64_t now_ms);
 
-/* A failed credential from `addr`.  true when this failure is the one that
- * made the address throttled (say it once, in the audit trail). */
+/* A failed credential from `addr`.  true when this failure starts an
+ * episode of throttling (say it once, in the audit trail): an address that
+ * hovers at the burst, forgiven one failure and sending the next, is still
+ * in its episode until it has been wholly forgiven. */
 bool throttle_failed(const char *addr, int64_t now_ms);
 
 /* A credential that succeeded (`good`), or that no longer does; and the

@@ -28,7 +28,8 @@ test('a flood of random tokens is throttled; valid clients elsewhere and on the 
   const before = metric((await S.req('GET', '/metrics')).body, 'keyfin_auth_throttled_total');
 
   let flooding = true;
-  const flood = boundedLoad(200, 8, async () => {
+  const started = Date.now();
+  const flood = boundedLoad(160, 8, async () => {
     const r = await S.req('GET', '/System/Info', { token: randomHex(16), from: '127.0.0.2' });
     return { status: r.status, retryAfter: r.headers['retry-after'] };
   }, { deadlineMs: 60_000 });
@@ -38,11 +39,19 @@ test('a flood of random tokens is throttled; valid clients elsewhere and on the 
   const fast = boundedLoad(100_000, 2, async () =>
     (await S.req('GET', '/System/Info', { token: sameAddress, from: '127.0.0.2' })).status,
   { deadlineMs: 60_000, stop: () => !flooding });
-  const floodResults = await flood;
-  // a key made now, used at once from the throttled address
+  // while the flood goes on (its 429s are held back by nginx's tarpit, 20 a
+  // second): the address shows as throttled, and a key made now works at
+  // once from it
+  let during = '';
+  await pollUntil(async () => {
+    during = (await S.req('GET', '/metrics')).body;
+    return metric(during, 'keyfin_auth_throttled_addresses') >= 1;
+  }, { attempts: 100, intervalMs: 50 });
   const fresh = await S.createKey(unique('made-during'));
   const freshUse = await S.req('GET', '/System/Info', { token: fresh, from: '127.0.0.2' });
-  const during = (await S.req('GET', '/metrics')).body;
+  const floodResults = await flood;
+  const seconds = Math.ceil((Date.now() - started) / 1000);
+  const after = (await S.req('GET', '/metrics')).body;
   flooding = false;
   const [validResults, fastResults] = await Promise.all([valid, fast]);
 
@@ -55,8 +64,11 @@ test('a flood of random tokens is throttled; valid clients elsewhere and on the 
     `${JSON.stringify(tally(validResults))}; valid on the flooding address ${JSON.stringify(tally(fastResults))}`);
   const throttled = floodResults.filter((r) => r.ok && r.value.status === 429);
   const refused = floodResults.filter((r) => r.ok && r.value.status === 401);
-  assert.ok(refused.length <= BURST + 8, `at most the burst answered 401 (${refused.length})`);
-  assert.ok(throttled.length >= floodResults.length - BURST - 8, 'the rest 429');
+  // the burst, the 8 in flight when it filled, and what the address is
+  // forgiven meanwhile (KEYFIN_AUTH_FAIL_RATE 60: one a second)
+  const allowed = BURST + 8 + seconds;
+  assert.ok(refused.length <= allowed, `at most the burst answered 401 (${refused.length}, ${seconds} s)`);
+  assert.ok(throttled.length >= floodResults.length - allowed, 'the rest 429');
   for (const r of throttled) assert.match(r.value.retryAfter || '', /^[1-9]\d*$/, '429 with Retry-After');
   assert.ok(validResults.length > 0 && validResults.every((r) => r.ok && r.value === 200),
     'the valid client on another address: only 200');
@@ -64,7 +76,7 @@ test('a flood of random tokens is throttled; valid clients elsewhere and on the 
     'the valid client on the flooding address: only 200, never 429');
   assert.equal(freshUse.status, 200, 'a key made during the flood works at once from the throttled address');
   assert.ok(metric(during, 'keyfin_auth_throttled_addresses') >= 1, 'throttled addresses in /metrics');
-  assert.ok(metric(during, 'keyfin_auth_throttled_total') - before >= throttled.length,
+  assert.ok(metric(after, 'keyfin_auth_throttled_total') - before >= throttled.length,
     'every 429 counted: none of them was looked up');
   // nginx gave the 429s, from its tarpit (nginx/keyfin.conf.in), after
   // keyfin's X-Accel-Redirect: no worker waited with them
