@@ -32,7 +32,7 @@ fs.writeFileSync(path.join(dir, 'sweep.dat'), counts.map((n) =>
 const rows = scenarios.length;
 const height = 260 + rows * 34 + (counts.length ? 360 : 0);
 const program = `
-set terminal svg size 1100,${height} dynamic enhanced font 'sans,11' background rgb 'white'
+set terminal svg size 1100,${height} dynamic noenhanced font 'sans,11' background rgb 'white'
 set output '${output}'
 set datafile separator whitespace
 set multiplot layout ${counts.length ? 3 : 2},1 title "keyfin make bench: ${results.started} (${results.machine.replaceAll('"', "'")})"
