@@ -11,10 +11,12 @@
 #include "keyfin/http.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/monotime.h"
 #include "keyfin/pool.h"
 #include "keyfin/revhold.h"
 #include "keyfin/route.h"
 #include "keyfin/store.h"
+#include "keyfin/usage.h"
 
 #define SWEEP_INTERVAL 600     /* seconds between two sweeps of unused keys */
 
@@ -94,6 +96,7 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		return 1;
 	}
 	authcache_init(&app->authcache, app->cfg->auth_cache_ms);
+	usage_init(&app->usage, monotime_ms());
 	if (revhold_init(&held, listen_fd) != 0)
 		return 1;
 	log_set_buffered(1);            /* flushed whenever the worker waits */
@@ -108,7 +111,9 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 
 		store_begin(app->store);
 		sweep_unused(app);
-		fd = pool_accept(listen_fd, stop, revhold_send_due(&held, false));
+		usage_write(&app->usage, app->store, app->cfg->usage_interval, false, monotime_ms());
+		fd = pool_accept(listen_fd, stop, usage_wait_ms(&app->usage, app->cfg->usage_interval,
+								revhold_send_due(&held, false), monotime_ms()));
 		if (fd == POOL_TIMEOUT)
 			continue;       /* an answer held back is due */
 		if (fd == POOL_STOPPED)
@@ -139,6 +144,8 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	/* what is held goes out in its time, also when leaving on an error */
 	while (held.count > 0)
 		revhold_send_due(&held, true);
+	store_begin(app->store);
+	usage_write(&app->usage, app->store, app->cfg->usage_interval, true, monotime_ms());
 	authcache_release(&app->authcache);
 	store_free(app->store);
 	return fd == POOL_STOPPED ? 0 : 1;

@@ -20,6 +20,7 @@ handler_fn handle_users_me, handle_users_list, handle_users_public,
 handler_fn handle_activity, handle_verify;
 handler_fn handle_ext_list, handle_ext_create, handle_ext_get, handle_ext_update,
 	handle_ext_delete, handle_ext_roll;
+handler_fn handle_usage_key, handle_usage_all, handle_sessions_list, handle_sessions_delete;
 
 /* Shared by the handlers. */
 
