@@ -193,12 +193,16 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	[STMT_AUDIT_ADD] = { "audit_add", 7, false,
 		"INSERT INTO audit_log (event, severity, actor, actor_user_id, remote_addr, "
 		"client, target) VALUES ($1, $2, $3, $4::uuid, $5, $6, $7)" },
-	[STMT_AUDIT_LIST] = { "audit_list", 4, true,
+	/* $5, $6 (keyfin's own): before a date; an event or its kind, "key"
+	 * for key.create, key.revoke... */
+	[STMT_AUDIT_LIST] = { "audit_list", 6, true,
 		"SELECT id, (extract(epoch from at) * 1000000)::int8, event, severity, actor, "
 		"coalesce(replace(actor_user_id::text, '-', ''), ''), remote_addr, client, target, "
 		"count(*) OVER () FROM audit_log "
 		"WHERE ($1::timestamptz IS NULL OR at >= $1::timestamptz) "
 		"AND ($2::bool IS NULL OR (actor_user_id IS NOT NULL) = $2::bool) "
+		"AND ($5::timestamptz IS NULL OR at < $5::timestamptz) "
+		"AND ($6::text IS NULL OR event = $6 OR starts_with(event, $6 || '.')) "
 		"ORDER BY id DESC OFFSET $3 LIMIT $4" },
 	/* a worker's counts (src/usage.c): key ids, hours (epoch seconds) and
 	 * numbers as three arrays, added up; sorted so that two workers lock

@@ -79,6 +79,8 @@ struct store_audit_entry {
 
 struct store_audit_query {
 	const char *min_date;           /* ISO 8601, or NULL */
+	const char *max_date;           /* ISO 8601 (before it), or NULL */
+	const char *type;               /* an event ("key.create") or its kind ("key"), or NULL */
 	int has_user;                   /* -1 any, 0 not a user, 1 a user */
 	int64_t start, limit;
 };

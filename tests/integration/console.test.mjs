@@ -130,6 +130,37 @@ test('sessions: an administrator sees every signed-in device and signs one out',
   assertForbidden(await S.req('DELETE', `/keyfin/v1/sessions/${mine.id}`, { token: t2 }), 'non-admin sign-out');
 });
 
+test('activity: keyfin\'s filters by kind of event (type) and before a date (maxDate), paged', async () => {
+  const k = await makeKey();
+  assertNoContent(await admin('DELETE', `/keyfin/v1/keys/${k.id}`), 'revoke');
+  const entries = async (q) => {
+    const r = await admin('GET', `/System/ActivityLog/Entries?${q}`);
+    assert.equal(r.status, 200, `${q}: ${r.body}`);
+    return r.json;
+  };
+  const keys = await entries('type=key&limit=100');
+  assert.ok(keys.TotalRecordCount >= 2, 'key.create and key.revoke at least');
+  assert.ok(keys.Items.every((e) => e.Type.startsWith('key.')), keys.Items.map((e) => e.Type).join());
+  assert.equal(keys.Items[0].Type, 'key.revoke', 'newest first');
+  const revokes = await entries('type=key.revoke');
+  assert.ok(revokes.Items.length >= 1 && revokes.Items.every((e) => e.Type === 'key.revoke'));
+  assert.equal((await entries('type=ke')).TotalRecordCount, 0, 'a kind is a whole part of the name');
+  // paged: the second of the kind is the second page of one
+  const second = await entries('type=key&startIndex=1&limit=1');
+  assert.equal(second.Items.length, 1);
+  assert.equal(second.Items[0].Id, keys.Items[1].Id);
+  assert.equal(second.TotalRecordCount, keys.TotalRecordCount);
+  assert.equal(second.StartIndex, 1);
+  // dates: before 2000, nothing; before tomorrow, everything of the kind
+  assert.equal((await entries('type=key&maxDate=2000-01-01T00:00:00Z')).TotalRecordCount, 0);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+  assert.equal((await entries(`type=key&maxDate=${tomorrow}`)).TotalRecordCount, keys.TotalRecordCount);
+  assert.equal((await entries(`type=key&minDate=${tomorrow}`)).TotalRecordCount, 0);
+  const bad = await admin('GET', '/System/ActivityLog/Entries?maxDate=soon');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /maxDate/);
+});
+
 // ------------------------------------------------------- the last admin --
 
 async function onlyAdmin() {
