@@ -70,7 +70,7 @@ function render() {
     }
     actions.push(
       button('Set password', {
-        label: `Set the password of ${name}`, attrs: { 'data-action': 'password', 'aria-haspopup': 'dialog' },
+        label: `Set password of ${name}`, attrs: { 'data-action': 'password', 'aria-haspopup': 'dialog' },
         onClick: (b) => openUserDialog(u, b),
       }),
       button('Delete', {
