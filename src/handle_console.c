@@ -23,15 +23,6 @@ static json_object *date_string(int64_t us)
 	return json_object_new_string(buf);
 }
 
-/* A whole positive id from the path, or 0. */
-static int64_t path_id(const char *arg)
-{
-	char *end;
-	long long v = strtoll(arg, &end, 10);
-
-	return (end == arg || *end != '\0' || v <= 0) ? 0 : v;
-}
-
 /* Keys' hours, gathered into one dense array of USAGE_HOURS per key. */
 struct usage_ctx {
 	int64_t start_s;
@@ -117,7 +108,7 @@ static int key_exists(const struct store_key_info *k, void *arg)
 void handle_usage_key(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	static struct usage_ctx ctx;    /* 1.3 KiB: not on the stack */
-	int64_t id = path_id(arg);
+	int64_t id = handle_path_id(arg);
 	enum store_status st = id > 0 ? store_key_info(app->store, id, key_exists, NULL)
 		: STORE_NOT_FOUND;
 	json_object *o, *entry;
@@ -200,7 +191,7 @@ void handle_sessions_list(struct app *app, struct req *r, struct caller *c, cons
 
 void handle_sessions_delete(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	int64_t id = path_id(arg);
+	int64_t id = handle_path_id(arg);
 	struct store_actor by;
 	char actor[64];
 	enum store_status st;

@@ -49,19 +49,18 @@ function ipv4(s) {
 
 function ipv6(s) {
   if (!/^[0-9a-fA-F:.]+$/.test(s) || s.split('::').length > 2) return false;
-  let tail = 0;
   let head = s;
   const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {
     if (!ipv4(v4[1])) return false;
+    // the IPv4 tail stands for two groups
     head = s.slice(0, v4.index + 1) + '0:0';
-    tail = 0;
   }
   const groups = head.split(':');
   const double = head.includes('::');
   const filled = groups.filter((g) => g !== '');
   if (!filled.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return (double ? filled.length + tail < 8 : filled.length === 8);
+  return double ? filled.length < 8 : filled.length === 8;
 }
 
 // Returns the problem in words, or '' for an address or block.

@@ -59,7 +59,7 @@ function render() {
         attrs: { 'data-action': 'disable' },
         onClick: (b) => act(u, b, 'disable', () => api.setPolicy(ctx.token(), u, { IsDisabled: !u.isDisabled }),
           u.isDisabled ? `${name} is enabled.` : `${name} is disabled and signed out everywhere.`,
-          u.isAdmin ? 'Remove administrator first: an administrator cannot be disabled.' : ''),
+          u.isAdmin ? 'Remove administrator first.' : ''),
       }),
     ];
     if (u.failedLogins > 0) {

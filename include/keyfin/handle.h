@@ -31,6 +31,9 @@ void handle_store_failure(struct req *r, enum store_status st);
  * NULL.  The caller json_object_put()s the result. */
 json_object *handle_json_body(struct app *app, struct req *r);
 
+/* A whole positive id from a path segment (keys, sessions), or 0. */
+int64_t handle_path_id(const char *arg);
+
 /* Serialise `obj`, answer `status` with application/json, and free `obj`. */
 void handle_send_json(struct req *r, int status, json_object *obj);
 

@@ -344,7 +344,7 @@ for (const size of SIZES) {
     await adminRow().getByRole('button', { name: 'Remove administrator from admin' }).click();
     await waitText(alertText(page), /HTTP 403\): There must be at least one user in the system with administrative access\. Make another user an administrator first\./, 'the last admin demoted');
     await adminRow().getByRole('button', { name: 'Disable admin' }).click();
-    await waitText(alertText(page), /Administrators cannot be disabled\. Remove administrator first/, 'an admin disabled');
+    await waitText(alertText(page), /Administrators cannot be disabled\. Remove administrator first\.$/, 'an admin disabled');
     await shot(t, '41-last-admin');
     await adminRow().getByRole('button', { name: 'Delete admin' }).click();
     const sure = page.getByRole('alertdialog', { name: 'Delete admin?' });
