@@ -65,6 +65,7 @@ $(BUILD)/tests/test_render_user: src/render.c
 $(BUILD)/tests/test_apikey: src/token.c src/text.c src/log.c src/throttle.c
 $(BUILD)/tests/test_throttle: src/log.c
 $(BUILD)/tests/test_keyopts: src/reqjson.c src/text.c src/scope.c src/pgarray.c
+$(BUILD)/tests/test_usage: src/log.c
 
 run: deps build
 	scripts/stack run

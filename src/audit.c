@@ -9,6 +9,8 @@ static const struct {
 } sentences[] = {
 	{ "key.create", "@A created @T" },
 	{ "key.revoke", "@A revoked @T" },
+	{ "key.roll", "@A rolled @T" },
+	{ "session.revoke", "@A signed out @T" },
 	{ "key.reuse", "@T used after its roll's grace: it may have leaked" },
 	{ "login", "@A logged in" },
 	{ "login.failed", "failed login as @T" },

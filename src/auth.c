@@ -14,6 +14,7 @@
 #include "keyfin/metrics.h"
 #include "keyfin/monotime.h"
 #include "keyfin/uri.h"
+#include "keyfin/usage.h"
 
 static void use_token(struct caller *c, const char *value, size_t len)
 {
@@ -249,6 +250,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 			return 403;
 		if (!scope_allows(c->who.scopes, method, path))
 			return 403;
+		usage_count(&app->usage, c->who.id, time(NULL));
 		return 0;
 	}
 	if (c->who.user_missing)

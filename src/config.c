@@ -49,6 +49,9 @@ static const struct config_entry config_table[] = {
 	    "it answers (0: every request asks). The same on every instance"),
 	INT(activity_interval, "KEYFIN_ACTIVITY_INTERVAL", "60", 0, 86400,
 	    "seconds between two writes of a key's or session's DateLastActivity (0: every use)"),
+	INT(usage_interval, "KEYFIN_USAGE_INTERVAL", "60", 1, 3600,
+	    "seconds between two writes of a worker's count of requests per key and hour "
+	    "(GET /keyfin/v1/keys/{id}/usage lags by as much)"),
 	BOOL(db_prepared, "KEYFIN_DB_PREPARED", "on",
 	     "use named prepared statements; off sends every query unnamed (for pgbouncer < 1.21 in transaction mode)"),
 	INT(db_timeout, "KEYFIN_DB_TIMEOUT", "2000", 100, 60000,

@@ -58,8 +58,8 @@ static int64_t query_count(struct req *r, const char *name, int64_t def)
 void handle_activity(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	struct activity_ctx ctx = { NULL, 0, r->camel_case };
-	struct store_audit_query q = { NULL, -1, 0, 100 };
-	char min_date[64], has_user[8];
+	struct store_audit_query q = { .has_user = -1, .start = 0, .limit = 100 };
+	char min_date[64], max_date[64], type[64], has_user[8];
 	json_object *result;
 	enum store_status st;
 
@@ -75,6 +75,12 @@ void handle_activity(struct app *app, struct req *r, struct caller *c, const cha
 		q.limit = ACTIVITY_LIMIT_MAX;
 	if (http_query(r, "minDate", min_date, sizeof(min_date)) >= 0)
 		q.min_date = min_date;
+	/* keyfin's own filters, for its admin console: before a date, and
+	 * of one kind of event (Jellyfin ignores what it does not know) */
+	if (http_query(r, "maxDate", max_date, sizeof(max_date)) >= 0)
+		q.max_date = max_date;
+	if (http_query(r, "type", type, sizeof(type)) > 0)
+		q.type = type;
 	if (http_query(r, "hasUserId", has_user, sizeof(has_user)) >= 0)
 		q.has_user = strcasecmp(has_user, "true") == 0;
 	ctx.items = json_object_new_array();
@@ -82,7 +88,7 @@ void handle_activity(struct app *app, struct req *r, struct caller *c, const cha
 	if (st != STORE_OK) {
 		json_object_put(ctx.items);
 		if (st == STORE_INVALID)
-			http_respond_text(r, 400, "minDate is not a date.");
+			http_respond_text(r, 400, "minDate or maxDate is not a date.");
 		else
 			handle_store_failure(r, st);
 		return;

@@ -1,5 +1,6 @@
 #include "keyfin/handle.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,4 +50,12 @@ void handle_send_json(struct req *r, int status, json_object *obj)
 
 	http_respond(r, status, "application/json; charset=utf-8", text, len);
 	json_object_put(obj);
+}
+
+int64_t handle_path_id(const char *arg)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+
+	return (end == arg || *end != '\0' || v <= 0) ? 0 : v;
 }

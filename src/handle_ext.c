@@ -68,15 +68,6 @@ static json_object *render_info(const struct store_key_info *k, const char *key)
 	return o;
 }
 
-/* A whole positive key id from the path, or 0. */
-static int64_t key_id(const char *arg)
-{
-	char *end;
-	long long v = strtoll(arg, &end, 10);
-
-	return (end == arg || *end != '\0' || v <= 0) ? 0 : v;
-}
-
 static void ext_failure(struct req *r, enum store_status st)
 {
 	if (st == STORE_NOT_FOUND)
@@ -118,7 +109,7 @@ void handle_ext_list(struct app *app, struct req *r, struct caller *c, const cha
 void handle_ext_get(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	struct list_ctx ctx = { json_object_new_array() };
-	int64_t id = key_id(arg);
+	int64_t id = handle_path_id(arg);
 	enum store_status st = id > 0 ? store_key_info(app->store, id, add_info, &ctx)
 		: STORE_NOT_FOUND;
 	json_object *one;
@@ -175,7 +166,7 @@ void handle_ext_create(struct app *app, struct req *r, struct caller *c, const c
 
 void handle_ext_update(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	int64_t id = key_id(arg);
+	int64_t id = handle_path_id(arg);
 	json_object *body;
 	struct keyopts opts;
 	struct store_key_info info;
@@ -208,7 +199,7 @@ void handle_ext_update(struct app *app, struct req *r, struct caller *c, const c
 
 void handle_ext_delete(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	int64_t id = key_id(arg);
+	int64_t id = handle_path_id(arg);
 	struct store_actor by;
 	char actor[64];
 	enum store_status st;
@@ -224,7 +215,7 @@ void handle_ext_delete(struct app *app, struct req *r, struct caller *c, const c
 
 void handle_ext_roll(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
-	int64_t id = key_id(arg);
+	int64_t id = handle_path_id(arg);
 	int64_t grace = 0;
 	struct store_key_info info;
 	struct store_actor by;

@@ -219,6 +219,8 @@ static void refuse(struct req *r, int status, const char *why)
 	handle_send_json(r, status, json_object_new_string(why));
 }
 
+#define LAST_ADMIN "There must be at least one user in the system with administrative access."
+
 void handle_users_delete(struct app *app, struct req *r, struct caller *c, const char *arg)
 {
 	struct store_user u;
@@ -227,11 +229,13 @@ void handle_users_delete(struct app *app, struct req *r, struct caller *c, const
 
 	if (!load_user(app, r, arg, &u) || !only_admin(app, r, &u, &last))
 		return;
-	if (last) {
-		http_respond_text(r, 400, "There must be at least one administrator.");
+	/* the last administrator: refused here, and by sql/0009_last_admin.sql
+	 * when another administrator went at the same moment (CONFLICT) */
+	st = last ? STORE_CONFLICT : store_user_delete(app->store, u.id);
+	if (st == STORE_CONFLICT) {
+		http_respond_text(r, 400, "The user cannot be deleted: " LAST_ADMIN);
 		return;
 	}
-	st = store_user_delete(app->store, u.id);
 	if (st != STORE_OK && st != STORE_NOT_FOUND) {
 		handle_store_failure(r, st);
 		return;
@@ -267,8 +271,7 @@ void handle_users_policy(struct app *app, struct req *r, struct caller *c, const
 	if (!only_admin(app, r, &u, &last))
 		return;
 	if (last && !admin) {
-		refuse(r, 403, "There must be at least one user in the system with "
-		       "administrative access.");
+		refuse(r, 403, LAST_ADMIN);
 		return;
 	}
 	if (u.is_admin && disabled) {
@@ -276,6 +279,10 @@ void handle_users_policy(struct app *app, struct req *r, struct caller *c, const
 		return;
 	}
 	st = store_user_set_policy(app->store, u.id, admin, disabled, hidden);
+	if (st == STORE_CONFLICT) {
+		refuse(r, 403, LAST_ADMIN);
+		return;
+	}
 	if (st == STORE_OK && disabled && !u.is_disabled)
 		st = store_session_revoke_user(app->store, u.id, own_session(c));
 	if (st != STORE_OK) {

@@ -250,7 +250,7 @@ static int print_audit(const struct store_audit_entry *e, void *ctx)
 
 static int cmd_audit(int argc, char **argv, struct store *s)
 {
-	struct store_audit_query q = { NULL, -1, 0, 50 };
+	struct store_audit_query q = { .has_user = -1, .start = 0, .limit = 50 };
 	char *end;
 
 	if (argc > 2 || (argc == 2 && ((q.limit = strtoll(argv[1], &end, 10)) <= 0 || *end))) {

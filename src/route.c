@@ -52,6 +52,10 @@ static const struct route routes[] = {
 	{ "PATCH", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_update, REVOKES },
 	{ "DELETE", "/keyfin/v1/keys/*", AUTH_ADMIN, handle_ext_delete, REVOKES },
 	{ "POST", "/keyfin/v1/keys/*/roll", AUTH_ADMIN, handle_ext_roll, REVOKES },
+	{ "GET", "/keyfin/v1/keys/*/usage", AUTH_ADMIN, handle_usage_key, false },
+	{ "GET", "/keyfin/v1/usage", AUTH_ADMIN, handle_usage_all, false },
+	{ "GET", "/keyfin/v1/sessions", AUTH_ADMIN, handle_sessions_list, false },
+	{ "DELETE", "/keyfin/v1/sessions/*", AUTH_ADMIN, handle_sessions_delete, REVOKES },
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

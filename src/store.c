@@ -160,7 +160,8 @@ PGresult *store_exec(struct store *s, enum stmt id, const struct params *p,
 			state = PQstatus(s->c.pg) == CONNECTION_OK ? "XX000" : "08000";
 		if (strcmp(state, "23505") != 0)
 			metrics_db_error();
-		if (strcmp(state, "23505") == 0) {
+		if (strcmp(state, "23505") == 0 || strcmp(state, "KF001") == 0) {
+			/* a unique key, or sql/0009_last_admin.sql, said no */
 			*st = STORE_CONFLICT;
 		} else if (strncmp(state, "22", 2) == 0) {
 			/* data exception: a value from the request PostgreSQL refused */

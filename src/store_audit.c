@@ -52,6 +52,8 @@ enum store_status store_audit_list(struct store *s, const struct store_audit_que
 		param_bool(&p, q->has_user);
 	param_int(&p, q->start);
 	param_int(&p, q->limit);
+	param_text(&p, q->max_date);
+	param_text(&p, q->type);
 	st = store_rows(s, STMT_AUDIT_LIST, &p, audit_row, &a);
 	return st == STORE_NOT_FOUND ? STORE_OK : st;
 }

@@ -198,11 +198,44 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	[STMT_AUDIT_ADD] = { "audit_add", 7, false,
 		"INSERT INTO audit_log (event, severity, actor, actor_user_id, remote_addr, "
 		"client, target) VALUES ($1, $2, $3, $4::uuid, $5, $6, $7)" },
-	[STMT_AUDIT_LIST] = { "audit_list", 4, true,
+	/* $5, $6 (keyfin's own): before a date; an event or its kind, "key"
+	 * for key.create, key.revoke... */
+	[STMT_AUDIT_LIST] = { "audit_list", 6, true,
 		"SELECT id, (extract(epoch from at) * 1000000)::int8, event, severity, actor, "
 		"coalesce(replace(actor_user_id::text, '-', ''), ''), remote_addr, client, target, "
 		"count(*) OVER () FROM audit_log "
 		"WHERE ($1::timestamptz IS NULL OR at >= $1::timestamptz) "
 		"AND ($2::bool IS NULL OR (actor_user_id IS NOT NULL) = $2::bool) "
+		"AND ($5::timestamptz IS NULL OR at < $5::timestamptz) "
+		"AND ($6::text IS NULL OR event = $6 OR starts_with(event, $6 || '.')) "
 		"ORDER BY id DESC OFFSET $3 LIMIT $4" },
+	/* a worker's counts (src/usage.c): key ids, hours (epoch seconds) and
+	 * numbers as three arrays, added up; sorted so that two workers lock
+	 * rows in one order; what is over 8 days old goes meanwhile */
+	[STMT_USAGE_ADD] = { "usage_add", 3, false,
+		"WITH old AS (DELETE FROM api_key_usage WHERE hour < now() - interval '8 days') "
+		"INSERT INTO api_key_usage (key_id, hour, requests) "
+		"SELECT k, to_timestamp(h), n FROM unnest($1::int8[], $2::int8[], $3::int8[]) "
+		"AS u(k, h, n) ORDER BY k, h "
+		"ON CONFLICT (key_id, hour) DO UPDATE SET "
+		"requests = api_key_usage.requests + EXCLUDED.requests" },
+	/* the hours since $2 (epoch seconds) of key $1, or of every key */
+	[STMT_USAGE_LIST] = { "usage_list", 2, true,
+		"SELECT key_id, extract(epoch from hour)::int8, requests FROM api_key_usage "
+		"WHERE hour >= to_timestamp($2::int8) AND ($1::int8 IS NULL OR key_id = $1) "
+		"ORDER BY key_id, hour" },
+	[STMT_SESSION_LIST] = { "session_list", 0, true,
+		"SELECT s.id, coalesce(replace(u.id::text, '-', ''), ''), coalesce(u.name, ''), "
+		"s.client, s.device_name, s.device_id, s.app_version, "
+		"(extract(epoch from s.created_at) * 1000000)::int8, "
+		"(extract(epoch from s.last_activity_at) * 1000000)::int8 "
+		"FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+		"ORDER BY lower(coalesce(u.name, '')), s.last_activity_at DESC" },
+	/* an administrator ends a session: recorded with whose and which device */
+	[STMT_SESSION_SIGN_OUT] = { "session_sign_out", 5, true,
+		"WITH d AS (DELETE FROM sessions WHERE id = $1 RETURNING id, user_id, device_name, client) "
+		AUDIT_INSERT "SELECT 'session.revoke', $2, $3::uuid, $4, $5, "
+		"'session ' || d.id || ' of ' || coalesce(u.name, 'a deleted user') || ' (' || "
+		"d.device_name || ', ' || d.client || ')' FROM d LEFT JOIN users u ON u.id = d.user_id "
+		"RETURNING 1" },
 };

@@ -12,9 +12,11 @@
 #include "keyfin/http.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
+#include "keyfin/monotime.h"
 #include "keyfin/revhold.h"
 #include "keyfin/route.h"
 #include "keyfin/store.h"
+#include "keyfin/usage.h"
 
 #define SWEEP_INTERVAL 600     /* seconds between two sweeps (see sweep) */
 
@@ -102,6 +104,7 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		return 1;
 	}
 	authcache_init(&app->authcache, app->cfg->auth_cache_ms);
+	usage_init(&app->usage, monotime_ms());
 	if (conns_init(&conns, listen_fd) != 0) {
 		log_msg(LOG_ERROR, "conns", "cannot wait for connections: %s", strerror(errno));
 		return 1;
@@ -119,7 +122,10 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 
 		store_begin(app->store);
 		sweep(app);
-		fr = conns_next(&conns, stop, revhold_send_due(&held, false), &none);
+		usage_write(&app->usage, app->store, app->cfg->usage_interval, false, monotime_ms());
+		fr = conns_next(&conns, stop, usage_wait_ms(&app->usage, app->cfg->usage_interval,
+							    revhold_send_due(&held, false), monotime_ms()),
+				&none);
 		if (fr == NULL && none == CONNS_TIMEOUT)
 			continue;       /* an answer held back is due */
 		if (fr == NULL) {
@@ -141,6 +147,8 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	while (held.count > 0)
 		revhold_send_due(&held, true);
 	conns_close(&conns);
+	store_begin(app->store);
+	usage_write(&app->usage, app->store, app->cfg->usage_interval, true, monotime_ms());
 	authcache_release(&app->authcache);
 	store_free(app->store);
 	return none == CONNS_STOPPED ? 0 : 1;

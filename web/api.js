@@ -1,24 +1,30 @@
-// keyfin's public HTTP API (Jellyfin's), as the web app uses it.
+// keyfin's public HTTP API as the admin console uses it: Jellyfin's
+// (sign-in, users, activity) and keyfin's own /keyfin/v1 (keys with
+// options, usage, sessions: docs/keyfin-api.yaml).
 //
 // Only same-origin relative paths: the CSP allows connect-src 'self' and
 // nothing else. The session token never goes into a URL: it travels in the
-// Authorization header, as the Jellyfin SDK sends it.
+// Authorization header, as the Jellyfin SDK sends it. Keys are revoked and
+// rolled by their id, so a key never travels in a URL either.
 
 export const CLIENT = 'keyfin web';
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 const TIMEOUT_MS = 15000;
 const DEVICE_ID_KEY = 'keyfin.deviceId';
+const MESSAGE_MAX = 300;
 
 // An answer the app has words for. kind: 'unauthorized' (401), 'forbidden'
-// (403), 'unavailable' (502/503/504), 'unreachable' (no answer at all),
-// 'bad-request' (400), 'server' (anything else).
+// (403 without a reason: not an administrator), 'refused' (a 4xx with the
+// server's reason in `reason`), 'not-found' (404), 'unavailable'
+// (502/503/504), 'unreachable' (no answer at all), 'server' (anything else).
 export class ApiError extends Error {
-  constructor(kind, status, message) {
+  constructor(kind, status, message, reason = '') {
     super(message);
     this.name = 'ApiError';
     this.kind = kind;
     this.status = status;
+    this.reason = reason;
   }
 }
 
@@ -28,9 +34,9 @@ function randomHex(bytes) {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// One id per browser profile, kept in localStorage: keyfin keeps one session
-// per (user, DeviceId), so signing in again replaces this browser's old
-// session instead of piling sessions up.
+// One id per browser profile, kept in localStorage (it is no secret):
+// keyfin keeps one session per (user, DeviceId), so signing in again
+// replaces this browser's old session instead of piling sessions up.
 export function deviceId() {
   let id = null;
   try {
@@ -69,11 +75,27 @@ export function authorization(token) {
   return 'MediaBrowser ' + parts.map(([k, v]) => `${k}="${encodeURIComponent(v)}"`).join(', ');
 }
 
-function kindOf(status) {
+// The server's reason for a refusal: a JSON string (Jellyfin's), an
+// object with a Message, or plain text; '' when there is none.
+function reasonOf(text, type) {
+  let reason = text.trim();
+  if (/json/.test(type || '')) {
+    try {
+      const v = JSON.parse(text);
+      reason = typeof v === 'string' ? v : String((v && (v.Message || v.message)) || '');
+    } catch {
+      reason = '';
+    }
+  }
+  return reason.length > MESSAGE_MAX ? `${reason.slice(0, MESSAGE_MAX)}…` : reason;
+}
+
+function kindOf(status, reason) {
   if (status === 401) return 'unauthorized';
-  if (status === 403) return 'forbidden';
-  if (status === 400) return 'bad-request';
+  if (status === 403 && !reason) return 'forbidden';
+  if (status === 404) return 'not-found';
   if (status === 502 || status === 503 || status === 504) return 'unavailable';
+  if (status >= 400 && status < 500) return 'refused';
   return 'server';
 }
 
@@ -100,9 +122,9 @@ async function call(method, path, { token, json } = {}) {
     throw new ApiError('unreachable', 0, `no answer from the server (${e.name})`);
   }
   if (!res.ok) {
-    // Drain the body so the connection can be reused; its text is not shown.
-    await res.text().catch(() => '');
-    throw new ApiError(kindOf(res.status), res.status, `HTTP ${res.status}`);
+    const text = await res.text().catch(() => '');
+    const reason = res.status < 500 ? reasonOf(text, res.headers.get('Content-Type')) : '';
+    throw new ApiError(kindOf(res.status, reason), res.status, `HTTP ${res.status}`, reason);
   }
   if (res.status === 204) return null;
   const text = await res.text();
@@ -114,17 +136,31 @@ async function call(method, path, { token, json } = {}) {
   }
 }
 
-// → {token, user: {id, name, isAdmin}}
+// ------------------------------------------------------------- sessions --
+
+function userOf(u) {
+  const p = u.Policy || {};
+  return {
+    id: String(u.Id || ''),
+    name: String(u.Name || ''),
+    isAdmin: !!p.IsAdministrator,
+    isDisabled: !!p.IsDisabled,
+    isHidden: p.IsHidden !== false,
+    hasPassword: !!u.HasPassword,
+    failedLogins: Number(p.InvalidLoginAttemptCount || 0),
+    lockoutAfter: Number(p.LoginAttemptsBeforeLockout || -1),
+    lastLogin: String(u.LastLoginDate || ''),
+    lastActivity: String(u.LastActivityDate || ''),
+  };
+}
+
+// → {token, user}
 export async function signIn(username, password) {
   const r = await call('POST', '/Users/AuthenticateByName', { json: { Username: username, Pw: password } });
   if (!r || typeof r.AccessToken !== 'string' || !r.User) {
     throw new ApiError('server', 200, 'the sign-in answer has no token');
   }
   return { token: r.AccessToken, user: userOf(r.User) };
-}
-
-function userOf(u) {
-  return { id: String(u.Id || ''), name: String(u.Name || ''), isAdmin: !!(u.Policy && u.Policy.IsAdministrator) };
 }
 
 export async function me(token) {
@@ -135,29 +171,76 @@ export async function signOut(token) {
   await call('POST', '/Sessions/Logout', { token });
 }
 
-// Every key, in the server's order (creation order, newest last).
+// ----------------------------------------------------------------- keys --
+
+// Every key's details, newest first (never the keys themselves).
 export async function listKeys(token) {
-  const r = await call('GET', '/Auth/Keys', { token });
-  const items = r && Array.isArray(r.Items) ? r.Items : [];
-  return items.map((k) => ({
-    key: String(k.AccessToken || ''),
-    app: String(k.AppName ?? ''),
-    created: String(k.DateCreated || ''),
-    lastActivity: String(k.DateLastActivity || ''),
-  }));
+  const r = await call('GET', '/keyfin/v1/keys', { token });
+  return (Array.isArray(r) ? r : []).reverse();
 }
 
-// POST /Auth/Keys answers 204 without the key (as Jellyfin does). Then, as
-// Seerr does: list, and take the newest key with that name.
-export async function createKey(token, app) {
-  await call('POST', `/Auth/Keys?app=${encodeURIComponent(app)}`, { token });
-  const keys = await listKeys(token);
-  let created = null;
-  for (const k of keys) if (k.app === app) created = k;
-  if (!created) throw new ApiError('server', 204, 'the new key is not in the list');
-  return { created, keys };
+export const getKey = (token, id) => call('GET', `/keyfin/v1/keys/${Number(id)}`, { token });
+
+// options: {app, ttl | expires_at, scopes, allowed_ips, note} → the key
+// with its details (`key` is shown this once).
+export const createKey = (token, options) => call('POST', '/keyfin/v1/keys', { token, json: options });
+
+export const rollKey = (token, id, grace) =>
+  call('POST', `/keyfin/v1/keys/${Number(id)}/roll`, { token, json: { grace } });
+
+export const revokeKey = (token, id) => call('DELETE', `/keyfin/v1/keys/${Number(id)}`, { token });
+
+export const keyUsage = (token, id) => call('GET', `/keyfin/v1/keys/${Number(id)}/usage`, { token });
+
+// {start, hour_seconds, keys: [{id, requests, total}]}: keys used in the window.
+export const allUsage = (token) => call('GET', '/keyfin/v1/usage', { token });
+
+// ------------------------------------------------------------- activity --
+
+// {items, total, start}; filter: {type, minDate, maxDate} (ISO dates).
+export async function activity(token, { start = 0, limit = 25, type, minDate, maxDate } = {}) {
+  const q = new URLSearchParams({ startIndex: String(start), limit: String(limit) });
+  if (type) q.set('type', type);
+  if (minDate) q.set('minDate', minDate);
+  if (maxDate) q.set('maxDate', maxDate);
+  const r = await call('GET', `/System/ActivityLog/Entries?${q}`, { token });
+  return {
+    items: Array.isArray(r && r.Items) ? r.Items : [],
+    total: Number((r && r.TotalRecordCount) || 0),
+    start: Number((r && r.StartIndex) || 0),
+  };
 }
 
-export async function revokeKey(token, key) {
-  await call('DELETE', `/Auth/Keys/${encodeURIComponent(key)}`, { token });
+// ---------------------------------------------------------------- users --
+
+export async function listUsers(token) {
+  const r = await call('GET', '/Users', { token });
+  return (Array.isArray(r) ? r : []).map(userOf);
 }
+
+export async function createUser(token, name, password) {
+  return userOf(await call('POST', '/Users/New', { token, json: { Name: name, Password: password } }));
+}
+
+// The whole policy is posted, as Jellyfin's dashboard does: what is not
+// changed keeps its value. Saving a policy also lifts a lockout.
+export const setPolicy = (token, user, changes) => call('POST', `/Users/${encodeURIComponent(user.id)}/Policy`, {
+  token,
+  json: { IsAdministrator: user.isAdmin, IsDisabled: user.isDisabled, IsHidden: user.isHidden, ...changes },
+});
+
+// An administrator setting someone's password needs no current one.
+export const setPassword = (token, user, password) => call('POST', `/Users/${encodeURIComponent(user.id)}/Password`, {
+  token, json: { NewPw: password },
+});
+
+export const deleteUser = (token, user) => call('DELETE', `/Users/${encodeURIComponent(user.id)}`, { token });
+
+// ------------------------------------------------------------- sessions --
+
+export async function listSessions(token) {
+  const r = await call('GET', '/keyfin/v1/sessions', { token });
+  return Array.isArray(r) ? r : [];
+}
+
+export const endSession = (token, id) => call('DELETE', `/keyfin/v1/sessions/${Number(id)}`, { token });

@@ -12,6 +12,7 @@
 #include "keyfin/config.h"
 #include "keyfin/store.h"
 #include "keyfin/token.h"
+#include "keyfin/usage.h"
 
 struct app {
 	/* the settings and the server secrets, read by `main` and again on
@@ -22,6 +23,7 @@ struct app {
 	const struct token_keys *keys;          /* &secrets */
 	struct store *store;
 	struct authcache authcache;             /* who a token is (src/authcache.c) */
+	struct usage usage;                     /* requests per key, not yet written */
 	char server_id[STORE_ID_LEN + 1];       /* "" until first read */
 	char hostname[256];
 };

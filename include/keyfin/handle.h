@@ -20,6 +20,7 @@ handler_fn handle_users_me, handle_users_list, handle_users_public,
 handler_fn handle_activity, handle_verify;
 handler_fn handle_ext_list, handle_ext_create, handle_ext_get, handle_ext_update,
 	handle_ext_delete, handle_ext_roll;
+handler_fn handle_usage_key, handle_usage_all, handle_sessions_list, handle_sessions_delete;
 
 /* Shared by the handlers. */
 
@@ -29,6 +30,9 @@ void handle_store_failure(struct req *r, enum store_status st);
 /* Parse the body as a JSON object; on failure answer 400/413 and return
  * NULL.  The caller json_object_put()s the result. */
 json_object *handle_json_body(struct app *app, struct req *r);
+
+/* A whole positive id from a path segment (keys, sessions), or 0. */
+int64_t handle_path_id(const char *arg);
 
 /* Serialise `obj`, answer `status` with application/json, and free `obj`. */
 void handle_send_json(struct req *r, int status, json_object *obj);

@@ -33,7 +33,7 @@
 enum store_status {
 	STORE_OK = 0,
 	STORE_NOT_FOUND,        /* no such row */
-	STORE_CONFLICT,         /* a unique constraint said no */
+	STORE_CONFLICT,         /* a unique constraint, or the last-administrator rule, said no */
 	STORE_UNAVAILABLE,      /* PostgreSQL cannot be reached: answer 503 */
 	STORE_INVALID,          /* PostgreSQL refused a value (bad date...): 400 */
 	STORE_ERROR,            /* anything else; already logged */
@@ -79,6 +79,8 @@ struct store_audit_entry {
 
 struct store_audit_query {
 	const char *min_date;           /* ISO 8601, or NULL */
+	const char *max_date;           /* ISO 8601 (before it), or NULL */
+	const char *type;               /* an event ("key.create") or its kind ("key"), or NULL */
 	int has_user;                   /* -1 any, 0 not a user, 1 a user */
 	int64_t start, limit;
 };
@@ -328,5 +330,43 @@ enum store_status store_session_delete(struct store *s, int64_t id);
 STORE_MUST_CHECK
 enum store_status store_session_revoke_user(struct store *s, const char *user_id,
 					    int64_t keep_id);
+
+/* Sessions, every user's, for an administrator. */
+struct store_session_info {
+	int64_t id;
+	char user_id[STORE_ID_LEN + 1];         /* "" once the user is deleted */
+	char user_name[STORE_NAME_MAX + 1];
+	char client[STORE_TEXT_MAX + 1];
+	char device_name[STORE_TEXT_MAX + 1];
+	char device_id[STORE_TEXT_MAX + 1];
+	char app_version[STORE_TEXT_MAX + 1];
+	int64_t created_us, last_activity_us;
+};
+STORE_MUST_CHECK
+enum store_status store_session_list(struct store *s,
+				     int (*each)(const struct store_session_info *session, void *ctx),
+				     void *ctx);
+/* End session `id` for an administrator, recorded in the audit trail. */
+STORE_MUST_CHECK
+enum store_status store_session_sign_out(struct store *s, int64_t id,
+					 const struct store_actor *by);
+
+/* Requests per key and hour (src/usage.c, sql/0008_key_usage.sql). */
+struct store_usage_row {
+	int64_t key_id;
+	int64_t hour_s;         /* the hour's start, epoch seconds */
+	int64_t requests;
+};
+/* Add counts: three PostgreSQL array literals of as many numbers each
+ * (key ids, hours in epoch seconds, requests). */
+STORE_MUST_CHECK
+enum store_status store_usage_add(struct store *s, const char *key_ids, const char *hours,
+				  const char *requests);
+/* The hours from `since_s` on of key `key_id` (0: every key), by key and
+ * hour; hours without requests have no row.  OK when there is none. */
+STORE_MUST_CHECK
+enum store_status store_usage_list(struct store *s, int64_t key_id, int64_t since_s,
+				   int (*each)(const struct store_usage_row *row, void *ctx),
+				   void *ctx);
 
 #endif

@@ -7,11 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { request } from './fcgi.mjs';
 import {
   useStack, logsCleanTest, unique, HEX32, assertNoContent, assertForbidden, assertNoCredentials,
-  pollUntil, freePort, ROOT, psql,
+  pollUntil, ROOT, psql,
 } from './harness.mjs';
 
 const S = useStack('extensions');
@@ -32,26 +31,6 @@ async function rolledNow(app) {
   assert.equal(r.status, 201, r.body);
   S.remember(r.json.key);
   return { old, next: r.json };
-}
-
-// A `keyfin serve` of its own on the stack's database, with `env` on top;
-// {port, log(), stop()}.  Its workers run as root (the tests read its log).
-async function serveWith(env) {
-  const port = await freePort();
-  const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
-    env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: await S.databaseUrl(),
-      KEYFIN_SECRET_FILE: path.join(S.dir, 'secret'), KEYFIN_LISTEN: `127.0.0.1:${port}`,
-      KEYFIN_WORKERS: '1', KEYFIN_ALLOW_ROOT: 'on', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return {
-    port,
-    log: () => log,
-    stop: async () => { child.kill('SIGTERM'); await exited; },
-  };
 }
 
 test('a key made with options comes back with its key and details', async () => {
@@ -156,7 +135,7 @@ test('a rolled key used after its grace is recorded as a reuse, in the audit tra
 
 test('KEYFIN_ROLL_REUSE=revoke: reusing a rolled key revokes the key that replaced it', async () => {
   const { old, next } = await rolledNow('reuse-revoke');
-  const inst = await serveWith({ KEYFIN_ROLL_REUSE: 'revoke' });
+  const inst = await S.serveWith({ KEYFIN_ROLL_REUSE: 'revoke' });
   const use = (key) => request(inst.port, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Token="${key}"` } });
   try {
     assert.ok(await pollUntil(async () => (await request(inst.port, 'GET', '/System/Ping')).status === 200),
@@ -214,7 +193,7 @@ test('KEYFIN_REVOKE_UNUSED_DAYS: a key unused that long is revoked, a used one i
     `UPDATE api_keys SET created_at = now() - interval '100 days', last_activity_at = NULL WHERE id = ${stale.id}`);
   assert.equal(aged.code, 0, aged.stderr);
   // an instance with the setting sweeps when its workers start
-  const inst = await serveWith({ KEYFIN_REVOKE_UNUSED_DAYS: '30' });
+  const inst = await S.serveWith({ KEYFIN_REVOKE_UNUSED_DAYS: '30' });
   try {
     // (asked by id: using the key itself would make it fresh)
     assert.ok(await pollUntil(async () => (await ext('GET', `/${stale.id}`)).status === 404,

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -425,6 +425,27 @@ export class Stack {
 
   // Assert no secret the tests used appears in any log file.  Call after
   // stop() so every log is flushed.
+  // A `keyfin serve` of its own on this stack's database, with `env` on
+  // top, spoken to over FastCGI (fcgi.mjs): {port, log(), stop()}.  Its
+  // workers run as root (the tests read its log).
+  async serveWith(env) {
+    const port = await freePort();
+    const child = spawn(process.env.KEYFIN_BIN || path.join(ROOT, 'build', 'keyfin'), ['serve'], {
+      env: { PATH: process.env.PATH, KEYFIN_DATABASE_URL: await this.databaseUrl(),
+        KEYFIN_SECRET_FILE: path.join(this.dir, 'secret'), KEYFIN_LISTEN: `127.0.0.1:${port}`,
+        KEYFIN_WORKERS: '1', KEYFIN_ALLOW_ROOT: 'on', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr.on('data', (d) => { log += d; });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    return {
+      port,
+      log: () => log,
+      stop: async () => { child.kill('SIGTERM'); await exited; },
+    };
+  }
+
   assertLogsClean() {
     const files = this.logFiles();
     assert.ok(files.length > 0, `no log files under ${this.logDir()}`);

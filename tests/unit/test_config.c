@@ -10,7 +10,7 @@
 
 static const char *const vars[] = {
 	"KEYFIN_DATABASE_URL", "DATABASE_URL", "KEYFIN_WORKERS", "KEYFIN_LEGACY_AUTHORIZATION",
-	"KEYFIN_LOG_LEVEL", "KEYFIN_ACTIVITY_INTERVAL", "KEYFIN_LISTEN", "KEYFIN_CONFIG",
+	"KEYFIN_LOG_LEVEL", "KEYFIN_ACTIVITY_INTERVAL", "KEYFIN_USAGE_INTERVAL", "KEYFIN_LISTEN", "KEYFIN_CONFIG",
 };
 
 static void write_file(const char *path, const char *text)
@@ -40,6 +40,7 @@ static void test_defaults(void **state)
 	assert_true(cfg.legacy_authorization);
 	assert_true(cfg.workers >= 1);
 	assert_int_equal(cfg.activity_interval, 60);
+	assert_int_equal(cfg.usage_interval, 60);
 	assert_true(cfg.db_prepared);
 	assert_string_equal(cfg.database_url, "");
 	assert_string_equal(cfg.listen, "127.0.0.1:9000");
