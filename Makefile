@@ -59,6 +59,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c src/%.c
 
 # Pure modules that use another one.
 $(BUILD)/tests/test_uri: src/authhdr.c
+$(BUILD)/tests/test_front: src/authhdr.c
 $(BUILD)/tests/test_reqjson: src/text.c
 $(BUILD)/tests/test_scope: src/text.c
 $(BUILD)/tests/test_render_user: src/render.c

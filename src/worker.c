@@ -94,6 +94,8 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		return 1;
 	}
 	authcache_init(&app->authcache, app->cfg->auth_cache_ms);
+	authcache_init(&app->front_unknown, app->cfg->auth_cache_ms);
+	authcache_init(&app->front_gone, app->cfg->auth_cache_ms);
 	if (revhold_init(&held, listen_fd) != 0)
 		return 1;
 	log_set_buffered(1);            /* flushed whenever the worker waits */
@@ -140,6 +142,8 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	while (held.count > 0)
 		revhold_send_due(&held, true);
 	authcache_release(&app->authcache);
+	authcache_release(&app->front_unknown);
+	authcache_release(&app->front_gone);
 	store_free(app->store);
 	return fd == POOL_STOPPED ? 0 : 1;
 }
@@ -154,6 +158,18 @@ int worker_reload(void *ctx)
 			    sizeof(err)) != 0) {
 		log_msg(LOG_ERROR, "reload", "keeping the old secret: %s", err);
 		return -1;
+	}
+	if (app->cfg->upstream_key_file[0] != '\0') {
+		/* front mode: a new upstream key (made in Jellyfin) without a restart */
+		struct front_upstream up;
+
+		if (front_upstream_load(&up, app->cfg->upstream_key_file, err, sizeof(err)) != 0) {
+			log_msg(LOG_ERROR, "reload", "keeping the old secret and upstream key: %s", err);
+			sodium_memzero(&fresh, sizeof(fresh));
+			return -1;
+		}
+		app->upstream = up;
+		sodium_memzero(&up, sizeof(up));
 	}
 	app->secrets = fresh;
 	sodium_memzero(&fresh, sizeof(fresh));
