@@ -4,15 +4,13 @@
  */
 #include "keyfin/front.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
+
+#include "keyfin/privfile.h"
 
 static bool front_key_char(unsigned char c)
 {
@@ -23,31 +21,13 @@ static bool front_key_char(unsigned char c)
 int front_upstream_load(struct front_upstream *up, const char *file, char *err, size_t err_len)
 {
 	char buf[FRONT_KEY_MAX + 8];
-	struct stat st;
 	ssize_t n;
 	size_t len;
-	int fd;
 
 	memset(up, 0, sizeof(*up));
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		snprintf(err, err_len, "KEYFIN_UPSTREAM_KEY_FILE: cannot open %s: %s", file,
-			 strerror(errno));
+	n = privfile_read(file, "KEYFIN_UPSTREAM_KEY_FILE", buf, sizeof(buf), err, err_len);
+	if (n < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(err, err_len, "KEYFIN_UPSTREAM_KEY_FILE %s must be a file that group and "
-			 "others can neither read nor write (chmod 600 it)", file);
-		close(fd);
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0) {
-		snprintf(err, err_len, "KEYFIN_UPSTREAM_KEY_FILE: cannot read %s: %s", file,
-			 strerror(errno));
-		return -1;
-	}
 	len = (size_t)n;
 	/* one line end after the key, no more */
 	if (len > 0 && buf[len - 1] == '\n')
@@ -72,6 +52,19 @@ int front_upstream_load(struct front_upstream *up, const char *file, char *err, 
 	up->len = len;
 	up->loaded = true;
 	sodium_memzero(buf, sizeof(buf));
+	return 0;
+}
+
+int front_upstream_reload(struct front_upstream *up, const char *file, char *err, size_t err_len)
+{
+	struct front_upstream fresh;
+
+	if (file == NULL || file[0] == '\0')
+		return 0;       /* front mode is off */
+	if (front_upstream_load(&fresh, file, err, err_len) != 0)
+		return -1;
+	*up = fresh;
+	sodium_memzero(&fresh, sizeof(fresh));
 	return 0;
 }
 

@@ -131,18 +131,16 @@ static int cmd_serve(void)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (load_keys() != 0)
 		return 1;
-	if (app.config.upstream_key_file[0] != '\0') {
-		/* front mode: read now, before the workers drop root */
+	{
+		/* front mode: the upstream key, read now, before the workers drop root */
 		char err[256];
 
-		if (front_upstream_load(&app.upstream, app.config.upstream_key_file, err,
-					sizeof(err)) != 0) {
+		if (front_upstream_reload(&app.upstream, app.config.upstream_key_file, err,
+					  sizeof(err)) != 0) {
 			fprintf(stderr, "keyfin: %s\n", err);
 			return 1;
 		}
 		sodium_mlock(&app.upstream, sizeof(app.upstream));
-		log_msg(LOG_INFO, "front", "front mode: keyfin keys are forwarded with the "
-			"Jellyfin API key of KEYFIN_UPSTREAM_KEY_FILE");
 	}
 	{
 		/* a URL that cannot be read is refused now, not by each worker */

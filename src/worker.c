@@ -159,17 +159,11 @@ int worker_reload(void *ctx)
 		log_msg(LOG_ERROR, "reload", "keeping the old secret: %s", err);
 		return -1;
 	}
-	if (app->cfg->upstream_key_file[0] != '\0') {
-		/* front mode: a new upstream key (made in Jellyfin) without a restart */
-		struct front_upstream up;
-
-		if (front_upstream_load(&up, app->cfg->upstream_key_file, err, sizeof(err)) != 0) {
-			log_msg(LOG_ERROR, "reload", "keeping the old secret and upstream key: %s", err);
-			sodium_memzero(&fresh, sizeof(fresh));
-			return -1;
-		}
-		app->upstream = up;
-		sodium_memzero(&up, sizeof(up));
+	/* front mode: a new upstream key (made in Jellyfin) without a restart */
+	if (front_upstream_reload(&app->upstream, app->cfg->upstream_key_file, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "reload", "keeping the old secret and upstream key: %s", err);
+		sodium_memzero(&fresh, sizeof(fresh));
+		return -1;
 	}
 	app->secrets = fresh;
 	sodium_memzero(&fresh, sizeof(fresh));

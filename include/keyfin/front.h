@@ -34,6 +34,12 @@ struct front_upstream {
 int front_upstream_load(struct front_upstream *up, const char *file, char *err, size_t err_len)
 	__attribute__((warn_unused_result));
 
+/* front_upstream_load() into `up` only when it succeeds (`up` is kept
+ * otherwise); nothing to do and 0 when `file` is empty (front mode off).
+ * For the start and for SIGHUP. */
+int front_upstream_reload(struct front_upstream *up, const char *file, char *err, size_t err_len)
+	__attribute__((warn_unused_result));
+
 /*
  * The request target `uri` as it goes upstream: every query parameter
  * whose URL-decoded name is api_key or ApiKey (any case, as ASP.NET

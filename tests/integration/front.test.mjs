@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   Stack, ROOT, STACK, HEX32, unique, randomHex, assertNoContent, pollUntil, freePort,
 } from './harness.mjs';
@@ -544,6 +544,38 @@ describe('media: WebSocket, Range, streams, uploads', () => {
     const up = seen.filter((x) => x.url.startsWith('/Upload')).pop();
     assert.equal(up.url, '/Upload');
     assert.equal(up.headers.authorization, upstreamAuthorization());
+  });
+});
+
+// ---- a new upstream key without a restart ----------------------------------
+
+describe('the upstream key, changed', () => {
+  test('SIGHUP reads the file again; a file others may read is refused and the old key kept', async () => {
+    const key = await FK.createKey(unique('hup'));
+    const pid = Number(fs.readFileSync(path.join(F.dir, 'run', 'keyfin.pid'), 'utf8'));
+    const fresh = await J.createKey('keyfin front, rolled');
+    F.remember(fresh);
+    fs.writeFileSync(keyFile, `${fresh}\n`);
+    // started as root, keyfin serve runs as the user keyfin, and reads the
+    // files again as that user (the server secret first): theirs for this
+    if (process.getuid() === 0) execFileSync('chown', ['keyfin:keyfin', keyFile, path.join(F.dir, 'secret')]);
+    process.kill(pid, 'SIGHUP');
+    const forwardedWith = async () => (await via('GET', '/System/Info', { headers: { 'X-Emby-Token': key } })).up?.headers.authorization;
+    const switched = await pollUntil(async () => (await forwardedWith()) === `MediaBrowser Token="${fresh}"`,
+      { attempts: 100, intervalMs: 100 });
+    assert.ok(switched, 'the new upstream key is forwarded after SIGHUP');
+    const old = upstreamKey;
+    upstreamKey = fresh;
+
+    // loosened: refused, the key in force stays
+    fs.writeFileSync(keyFile, `${old}\n`);
+    fs.chmodSync(keyFile, 0o644);
+    process.kill(pid, 'SIGHUP');
+    await pollUntil(() => fs.readFileSync(path.join(F.dir, 'log', 'keyfin.log'), 'utf8')
+      .includes('keeping the old secret and upstream key'), { attempts: 100, intervalMs: 100 });
+    assert.equal(await forwardedWith(), `MediaBrowser Token="${fresh}"`);
+    fs.chmodSync(keyFile, 0o600);
+    fs.writeFileSync(keyFile, `${fresh}\n`);
   });
 });
 
