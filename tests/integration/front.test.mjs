@@ -647,6 +647,37 @@ describe('the upstream key file', () => {
   });
 });
 
+describe('scripts/render-nginx --front', () => {
+  test('http and https upstreams, a port or none, IPv6; nginx accepts each; other URLs refused', async () => {
+    const dir = fs.mkdtempSync(path.join(J.dir, 'render-'));
+    for (const d of ['tls', 'log', 'run', 'nginx']) fs.mkdirSync(path.join(dir, d));
+    for (const f of ['cert.pem', 'key.pem']) fs.copyFileSync(path.join(F.dir, 'tls', f), path.join(dir, 'tls', f));
+    const render = (url) => run(path.join(ROOT, 'scripts', 'render-nginx'), ['--front', url, `VAR=${dir}`,
+      'BIND=127.0.0.1', 'HTTP_PORT=1', 'HTTPS_PORT=2', ...(process.getuid() === 0 ? [] : ['USER='])], process.env);
+    const cases = [
+      ['http://localhost', 'http', 'localhost:80'],
+      ['https://127.0.0.1:8920/', 'https', '127.0.0.1:8920'],
+      ['http://[::1]:8097', 'http', '[::1]:8097'],
+    ];
+    for (const [url, scheme, server] of cases) {
+      const r = await render(url);
+      assert.equal(r.code, 0, `${url}: ${r.stderr}`);
+      assert.ok(r.stdout.includes(`server ${server};`), url);
+      assert.ok(r.stdout.includes(`proxy_pass ${scheme}://keyfin_jellyfin$keyfin_front_uri;`), url);
+      assert.doesNotMatch(r.stdout, /@[A-Z_]+@/);
+      const conf = path.join(dir, 'nginx.conf');
+      fs.writeFileSync(conf, r.stdout);
+      const t = await run('nginx', ['-t', '-p', `${dir}/nginx/`, '-c', conf, '-e', path.join(dir, 'log', 'e.log')], process.env);
+      assert.equal(t.code, 0, `nginx -t for ${url}: ${t.stderr}`);
+    }
+    for (const url of ['http://jf/jellyfin', 'ftp://jf', 'jf:8096', 'http://jf:99999', 'http://jf:8096?x']) {
+      const r = await render(url);
+      assert.notEqual(r.code, 0, url);
+      assert.match(r.stderr, /--front/);
+    }
+  });
+});
+
 test('[front] no log holds a key, token, password or the upstream key', async () => {
   await F.stop();
   F.assertLogsClean();
