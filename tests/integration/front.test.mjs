@@ -291,6 +291,26 @@ describe('a keyfin key', () => {
     assert.equal(post.up, null);
   });
 
+  test('scope presets: stored as their scopes; GET-only scopes refuse other methods', async () => {
+    const h = await extKey({ scopes: ['preset:heimdall'] });
+    assert.deepEqual(h.scopes, ['GET /System/Info', 'GET /Items/Counts']);
+    const hh = { headers: { Authorization: `MediaBrowser Token="${h.key}", Client="Heimdall"` } };
+    assert.equal((await via('GET', '/System/Info', hh)).r.status, 200);
+    for (const [method, p] of [['POST', '/System/Info'], ['GET', '/Users'], ['DELETE', '/Items/Counts']]) {
+      const { r, up } = await via(method, p, hh);
+      assert.equal(r.status, 403, `${method} ${p}`);
+      assert.equal(up, null);
+    }
+    const lib = await extKey({ scopes: ['preset:jellyfin-library-read'] });
+    const lh = { headers: { 'X-Emby-Token': lib.key } };
+    assert.equal((await via('GET', '/Users', lh)).r.status, 200, 'the stand-in lists its users');
+    const post = await via('POST', '/Users/New', { ...lh, body: { Name: 'nope' } });
+    assert.equal(post.r.status, 403);
+    assert.equal(post.up, null);
+    const bad = await F.req('POST', '/keyfin/v1/keys', { token: await FK.adminToken(), body: { app: 'x', scopes: ['preset:nope'] } });
+    assert.equal(bad.status, 400);
+  });
+
   test('from an address it is not allowed: 403', async () => {
     const far = await extKey({ allowed_ips: ['10.0.0.0/8'] });
     const { r, up } = await via('GET', '/System/Info', { headers: { 'X-Emby-Token': far.key } });
