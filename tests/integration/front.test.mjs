@@ -22,6 +22,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import {
   Stack, ROOT, STACK, HEX32, unique, randomHex, assertNoContent, pollUntil, freePort,
 } from './harness.mjs';
+import { Topology } from './topology.mjs';
 
 const J = new Stack('front-jellyfin', { KEYFIN_LEGACY_AUTHORIZATION: 'off' });
 let F;                  // the front: a stack with KEYFIN_UPSTREAM
@@ -29,6 +30,7 @@ let FK;                 // F's own API, under /keyfin/
 let recorder;
 let upstreamKey;        // the stand-in's key in KEYFIN_UPSTREAM_KEY_FILE
 let keyFile;
+let T;                  // a topology of two more instances, for revocation
 const seen = [];        // what reached the recorder
 
 // ---- the recording upstream ------------------------------------------------
@@ -158,6 +160,7 @@ before(async () => {
 }, { timeout: 300_000 });
 
 after(async () => {
+  await T?.stop();
   await F?.stop();
   await new Promise((resolve) => (recorder ? recorder.close(resolve) : resolve()));
   await J.stop();
@@ -246,6 +249,28 @@ describe('a keyfin key', () => {
     const q = await via('GET', `/Items?api_key=${key}`);
     assert.equal(q.r.status, 401);
     assert.equal(q.up, null);
+  });
+
+  test('revoked on one instance: refused at once through a front over two others', async () => {
+    // two more `keyfin serve` over the same database behind one front nginx
+    T = new Topology(F);
+    await T.init();
+    for (const name of ['front-a', 'front-b']) {
+      await T.startInstance(name, { workers: 2, env: { KEYFIN_UPSTREAM_KEY_FILE: keyFile } });
+    }
+    await T.startNginx(T.instances, { front: `http://127.0.0.1:${recorder.address().port}` });
+    const key = await FK.createKey(unique('instances'));
+    const h = { headers: { 'X-Emby-Token': key } };
+    // every worker of both instances has seen (and remembers) the key
+    for (let i = 0; i < 8; i++) assert.equal((await T.req('GET', '/System/Info', h)).status, 200);
+    // revoked through the stack's own instance, a third one
+    assertNoContent(await FK.req('DELETE', `/Auth/Keys/${key}`, { token: await FK.adminToken() }), 'revoke');
+    const before = seen.length;
+    for (let i = 0; i < 8; i++) {
+      const r = await T.req('GET', '/System/Info', h);
+      assert.equal(r.status, 401, `request ${i} after the 204`);
+    }
+    assert.equal(seen.length, before, 'none reached Jellyfin');
   });
 
   test('revoked through the extension API, or unused: the same', async () => {
@@ -699,6 +724,8 @@ describe('scripts/render-nginx --front', () => {
 });
 
 test('[front] no log holds a key, token, password or the upstream key', async () => {
+  await T.stop();
+  T.assertLogsClean();
   await F.stop();
   F.assertLogsClean();
   // nginx's access log of the front: Jellyfin's paths too, never a query
