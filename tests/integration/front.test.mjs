@@ -22,7 +22,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import {
   Stack, ROOT, STACK, HEX32, unique, randomHex, assertNoContent, pollUntil, freePort,
 } from './harness.mjs';
-import { Topology } from './topology.mjs';
+import { Topology, BIN } from './topology.mjs';
 
 const J = new Stack('front-jellyfin', { KEYFIN_LEGACY_AUTHORIZATION: 'off' });
 let F;                  // the front: a stack with KEYFIN_UPSTREAM
@@ -230,6 +230,8 @@ describe('a keyfin key', () => {
       assert.equal(up.headers.authorization, upstreamAuthorization(kept), what);
       assertClean(up, key, what);
       assert.ok(!r.raw.toString('latin1').includes(upstreamKey), 'the upstream key is in no answer');
+      assert.ok(!JSON.stringify(r.headers).includes(upstreamKey), 'nor in its headers');
+      assert.equal(r.headers['x-keyfin-authorization'], undefined, "keyfin's answer to nginx stays with nginx");
     }
     assert.equal(last().url, '/System/Info?x=1&y=2', 'the other parameters pass, in order');
   });
@@ -662,7 +664,7 @@ describe('the upstream key file', () => {
     fs.writeFileSync(loose, `${upstreamKey}\n`, { mode: 0o600 });
     for (const mode of [0o640, 0o604, 0o644]) {
       fs.chmodSync(loose, mode);
-      const serve = await run(path.join(ROOT, 'build', 'keyfin'), ['serve'], {
+      const serve = await run(BIN, ['serve'], {
         PATH: process.env.PATH,
         KEYFIN_SECRET_FILE: path.join(F.dir, 'secret'),
         KEYFIN_DATABASE_URL: 'postgresql:///nowhere?host=/nonexistent',
@@ -682,7 +684,7 @@ describe('the upstream key file', () => {
     }
     fs.writeFileSync(loose, 'not a key, two words\n', { mode: 0o600 });
     fs.chmodSync(loose, 0o600);
-    const bad = await run(path.join(ROOT, 'build', 'keyfin'), ['serve'], {
+    const bad = await run(BIN, ['serve'], {
       PATH: process.env.PATH, KEYFIN_SECRET_FILE: path.join(F.dir, 'secret'),
       KEYFIN_DATABASE_URL: 'postgresql:///nowhere?host=/nonexistent', KEYFIN_UPSTREAM_KEY_FILE: loose,
       KEYFIN_LISTEN: `127.0.0.1:${await freePort()}`,
