@@ -304,6 +304,10 @@ describe('a keyfin key', () => {
     const h = { headers: { 'X-Emby-Token': k.key } };
     assert.equal((await via('GET', '/System/Info', h)).r.status, 200);
     assert.equal((await via('GET', '/emby/System/Info', h)).r.status, 200, '/emby/ as Jellyfin strips it');
+    // what the client says the target was changes nothing: nginx sets it
+    const lying = await via('GET', '/Items', { headers: { ...h.headers, 'X-Original-URI': '/System/Info' } });
+    assert.equal(lying.r.status, 403);
+    assert.equal(lying.up, null);
     for (const p of ['/Items', '/System/Configuration', '/System/Info/../../Items', '/System/Info/%2e%2e/Users']) {
       const { r, up } = await via('GET', p, h);
       assert.equal(r.status, 403, p);
@@ -642,10 +646,17 @@ describe("keyfin's own API and admin page under /keyfin/", () => {
     assert.equal((await F.req('GET', '/keyfin/')).headers.location, '/keyfin/web/');
     assert.equal(seen.length, before, 'nothing of it reached Jellyfin');
     // the gateway endpoint from outside never gives the upstream key
-    const v = await F.req('GET', '/keyfin/v1/verify', { headers: { 'X-Emby-Token': key, 'X-Original-URI': '/System/Info' } });
+    const v = await F.req('GET', '/keyfin/v1/verify', {
+      headers: { 'X-Emby-Token': key, 'X-Original-URI': '/System/Info', 'Keyfin-Front': '1' },
+    });
     assert.equal(v.status, 204);
     assert.ok(!JSON.stringify(v.headers).includes(upstreamKey));
     assert.equal(v.headers['x-keyfin-authorization'], undefined);
+    assert.equal(v.headers['x-keyfin-authorization-mode'], undefined);
+    // nor does the internal location answer a client
+    const internal = await F.req('GET', '/_keyfin_front', { headers: { 'X-Emby-Token': key } });
+    assert.equal(internal.status, 404);
+    assert.equal(seen.length, before);
   });
 });
 
