@@ -59,10 +59,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c src/%.c
 
 # Pure modules that use another one.
 $(BUILD)/tests/test_uri: src/authhdr.c
+$(BUILD)/tests/test_front: src/authhdr.c src/privfile.c
+$(BUILD)/tests/test_token: src/privfile.c
 $(BUILD)/tests/test_reqjson: src/text.c
 $(BUILD)/tests/test_scope: src/text.c
 $(BUILD)/tests/test_render_user: src/render.c
-$(BUILD)/tests/test_apikey: src/token.c src/text.c src/log.c src/throttle.c
+$(BUILD)/tests/test_apikey: src/token.c src/privfile.c src/text.c src/log.c src/throttle.c
 $(BUILD)/tests/test_throttle: src/log.c
 $(BUILD)/tests/test_keyopts: src/reqjson.c src/text.c src/scope.c src/pgarray.c
 $(BUILD)/tests/test_usage: src/log.c

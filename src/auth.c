@@ -262,6 +262,62 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 	return 0;
 }
 
+enum auth_front auth_front_resolve(struct app *app, struct caller *c)
+{
+	unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
+	struct authcache_entry *known;
+	int64_t generation = 0, sent_us;
+	enum store_status st;
+	bool gone = false;
+	int count;
+
+	/* keyfin only makes 32 lowercase hex: anything else is Jellyfin's */
+	if (!token_is_wellformed(c->token, c->token_len))
+		return AUTH_FRONT_UNKNOWN;
+	count = token_digests(app->keys, c->token, c->token_len, digests);
+	known = authcache_recall(&app->authcache, digests[0], c->remote_addr, monotime_us(),
+				 store_connects(app->store), read_counter, app->store);
+	if (known != NULL) {
+		c->who = known->who;
+		c->resolved = true;
+		metrics_auth_remembered();
+		auth_touch(app, &c->who, c->remote_addr);
+		known->who.last_activity_us = c->who.last_activity_us;
+		return c->who.kind == STORE_PRINCIPAL_KEY ? AUTH_FRONT_KEY : AUTH_FRONT_SESSION;
+	}
+	/* both memories are believed only while no key has changed since */
+	if (authcache_known_bad(&app->front_unknown, digests[0], monotime_us(),
+				store_connects(app->store), read_list_version, app->store))
+		return AUTH_FRONT_UNKNOWN;
+	if (authcache_known_bad(&app->front_gone, digests[0], monotime_us(),
+				store_connects(app->store), read_list_version, app->store)) {
+		metrics_auth_known_bad();
+		return AUTH_FRONT_GONE;
+	}
+	sent_us = monotime_us();
+	st = store_lookup_token(app->store, digests, count, c->remote_addr, &c->who, &generation);
+	if (st == STORE_NOT_FOUND && c->who.reused) {
+		auth_rolled_key_reused(app, c);
+		gone = true;
+	} else if (st == STORE_NOT_FOUND) {
+		st = store_key_gone(app->store, digests, count, &gone);
+		if (st != STORE_OK)
+			return AUTH_FRONT_UNAVAILABLE;
+	} else if (st != STORE_OK) {
+		return AUTH_FRONT_UNAVAILABLE;
+	} else {
+		c->resolved = true;
+		auth_touch(app, &c->who, c->remote_addr);
+		authcache_remember(&app->authcache, digests[0], c->remote_addr, &c->who,
+				   generation, sent_us, store_connects(app->store));
+		return c->who.kind == STORE_PRINCIPAL_KEY ? AUTH_FRONT_KEY : AUTH_FRONT_SESSION;
+	}
+	authcache_remember_bad(gone ? &app->front_gone : &app->front_unknown, digests[0], sent_us,
+			       monotime_us(), store_connects(app->store), read_list_version,
+			       app->store);
+	return gone ? AUTH_FRONT_GONE : AUTH_FRONT_UNKNOWN;
+}
+
 void auth_actor(const struct caller *c, const struct req *r, char name[64],
 		struct store_actor *out)
 {

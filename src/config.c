@@ -85,6 +85,12 @@ static const struct config_entry config_table[] = {
 	INT(auth_fail_rate, "KEYFIN_AUTH_FAIL_RATE", "60", 1, 1000000,
 	    "failed credentials a minute an address is forgiven (the burst leaks away at this "
 	    "rate; a throttled address is free again once under the burst)"),
+	STR(upstream, "KEYFIN_UPSTREAM", "",
+	    "front mode: the Jellyfin nginx forwards every path outside /keyfin/ to, after "
+	    "asking keyfin (nginx/front.conf.in; keyfin itself only needs the key file below)"),
+	STR(upstream_key_file, "KEYFIN_UPSTREAM_KEY_FILE", "",
+	    "front mode: file holding one Jellyfin API key, forwarded for an allowed keyfin key "
+	    "(refused when group or others may read it); setting it turns front mode on"),
 	INT(login_attempts, "KEYFIN_LOGIN_ATTEMPTS", "5", 0, 1000,
 	    "failed logins in a row that lock a user (0: never); kept in the database, so "
 	    "every instance counts together"),
@@ -248,6 +254,11 @@ int config_load(struct config *cfg, char *err, size_t err_len)
 		cfg->database_url = getenv("DATABASE_URL");
 	if (strcmp(cfg->roll_reuse, "record") != 0 && strcmp(cfg->roll_reuse, "revoke") != 0) {
 		snprintf(err, err_len, "KEYFIN_ROLL_REUSE=%.32s: record or revoke", cfg->roll_reuse);
+		return -1;
+	}
+	if (cfg->upstream[0] != '\0' && cfg->upstream_key_file[0] == '\0') {
+		snprintf(err, err_len, "KEYFIN_UPSTREAM needs KEYFIN_UPSTREAM_KEY_FILE: the file "
+			 "holding the Jellyfin API key keyfin forwards");
 		return -1;
 	}
 	if (strcmp(cfg->log_level, "debug") != 0 && strcmp(cfg->log_level, "info") != 0 &&

@@ -37,9 +37,20 @@ static const char *array_literal(json_object *a, bool scopes, char *out, size_t 
 		return NULL;
 	}
 	pgarray_init(&literal, out, size);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, count = 0; i < n; i++) {
 		const char *s = element_str(a, i);
+		const char *const *preset = scopes && s != NULL ? scope_preset(s) : NULL;
 
+		if (preset != NULL) {
+			/* stored as what it stands for: a key's details show it */
+			for (; *preset != NULL; preset++) {
+				if (++count > KEYOPTS_LIST_MAX || pgarray_add(&literal, *preset) < 0) {
+					*why = shape;
+					return NULL;
+				}
+			}
+			continue;
+		}
 		if (s == NULL || (scopes ? (*why = scope_problem(s)) != NULL
 				  : (strlen(s) > KEYOPTS_ADDRESS_MAX ||
 				     !text_is_clean(s, strlen(s))))) {
@@ -50,7 +61,7 @@ static const char *array_literal(json_object *a, bool scopes, char *out, size_t 
 		}
 		/* the buffers of struct keyopts are sized for the limits just
 		 * checked */
-		if (pgarray_add(&literal, s) < 0) {
+		if (++count > KEYOPTS_LIST_MAX || pgarray_add(&literal, s) < 0) {
 			*why = shape;
 			return NULL;
 		}

@@ -132,6 +132,17 @@ static int cmd_serve(void)
 	if (load_keys() != 0)
 		return 1;
 	{
+		/* front mode: the upstream key, read now, before the workers drop root */
+		char err[256];
+
+		if (front_upstream_reload(&app.upstream, app.config.upstream_key_file, err,
+					  sizeof(err)) != 0) {
+			fprintf(stderr, "keyfin: %s\n", err);
+			return 1;
+		}
+		sodium_mlock(&app.upstream, sizeof(app.upstream));
+	}
+	{
 		/* a URL that cannot be read is refused now, not by each worker */
 		char err[256];
 		struct store *probe = store_new(app.config.database_url, app.config.db_prepared,

@@ -55,6 +55,24 @@ enum store_status store_lookup_token(struct store *s,
 	return out->reused ? STORE_NOT_FOUND : STORE_OK;
 }
 
+enum store_status store_key_gone(struct store *s,
+				 const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
+				 int count, bool *gone)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
+
+	param_bytes(&p, digests[0], TOKEN_DIGEST_LEN);
+	param_bytes(&p, digests[count > 1 ? 1 : 0], TOKEN_DIGEST_LEN);
+	res = store_one_row(s, STMT_KEY_GONE, &p, &st);
+	if (res == NULL)
+		return st == STORE_NOT_FOUND ? STORE_ERROR : st;
+	*gone = store_col_bool(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval, const char *remote_addr)
 {

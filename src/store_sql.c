@@ -129,6 +129,14 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"'key ' || d.id || ' of ' || d.app_name FROM d RETURNING 1" },
 	/* a rolled key used after its grace: recorded (at most once a minute),
 	 * and with $3 its replacement revoked; $2 the address, $4 the client */
+	/* front mode: was this token a keyfin key, now revoked (its digest left
+	 * in key_tombstones, sql/0007) or expired?  Asked only of a token the
+	 * lookup did not find; $1, $2 its digests (the same twice with one
+	 * secret in force) */
+	[STMT_KEY_GONE] = { "key_gone", 2, true,
+		"SELECT EXISTS (SELECT 1 FROM key_tombstones WHERE key_digest IN ($1, $2)) "
+		"OR EXISTS (SELECT 1 FROM api_keys WHERE key_digest IN ($1, $2) "
+		"AND expires_at <= now())" },
 	[STMT_KEY_REUSED] = { "key_reused", 4, false,
 		"WITH r AS (UPDATE api_keys SET reused_at = now(), reused_from = coalesce($2, '') "
 		"WHERE id = $1 AND rolled_to IS NOT NULL AND "

@@ -1,12 +1,10 @@
 #include "keyfin/token.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "keyfin/privfile.h"
 
 /* crypto_kdf sub-key ids and context: changing them invalidates every key. */
 #define TOKEN_KDF_CONTEXT "keyfin01"
@@ -87,9 +85,8 @@ int token_keys_load(struct token_keys *keys, const char *file, const char *value
 		    char *err, size_t err_len)
 {
 	char buf[1024];
-	struct stat st;
 	ssize_t n;
-	int fd, rc;
+	int rc;
 
 	if (file == NULL || file[0] == '\0') {
 		if (value == NULL || value[0] == '\0') {
@@ -99,23 +96,9 @@ int token_keys_load(struct token_keys *keys, const char *file, const char *value
 		}
 		return token_keys_from_hex(keys, value, strlen(value), err, err_len);
 	}
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		snprintf(err, err_len, "cannot open secret file %s: %s", file, strerror(errno));
+	n = privfile_read(file, "secret file", buf, sizeof(buf), err, err_len);
+	if (n < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(err, err_len, "secret file %s must not be readable by group or "
-			 "others (chmod 600 it)", file);
-		close(fd);
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0) {
-		snprintf(err, err_len, "cannot read secret file %s: %s", file, strerror(errno));
-		return -1;
-	}
 	rc = token_keys_from_hex(keys, buf, (size_t)n, err, err_len);
 	sodium_memzero(buf, sizeof(buf));
 	return rc;

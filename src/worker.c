@@ -104,6 +104,8 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 		return 1;
 	}
 	authcache_init(&app->authcache, app->cfg->auth_cache_ms);
+	authcache_init(&app->front_unknown, app->cfg->auth_cache_ms);
+	authcache_init(&app->front_gone, app->cfg->auth_cache_ms);
 	usage_init(&app->usage, monotime_ms());
 	if (conns_init(&conns, listen_fd) != 0) {
 		log_msg(LOG_ERROR, "conns", "cannot wait for connections: %s", strerror(errno));
@@ -150,6 +152,8 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 	store_begin(app->store);
 	usage_write(&app->usage, app->store, app->cfg->usage_interval, true, monotime_ms());
 	authcache_release(&app->authcache);
+	authcache_release(&app->front_unknown);
+	authcache_release(&app->front_gone);
 	store_free(app->store);
 	return none == CONNS_STOPPED ? 0 : 1;
 }
@@ -163,6 +167,12 @@ int worker_reload(void *ctx)
 	if (token_keys_load(&fresh, app->cfg->secret_file, app->cfg->secret, err,
 			    sizeof(err)) != 0) {
 		log_msg(LOG_ERROR, "reload", "keeping the old secret: %s", err);
+		return -1;
+	}
+	/* front mode: a new upstream key (made in Jellyfin) without a restart */
+	if (front_upstream_reload(&app->upstream, app->cfg->upstream_key_file, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "reload", "keeping the old secret and upstream key: %s", err);
+		sodium_memzero(&fresh, sizeof(fresh));
 		return -1;
 	}
 	app->secrets = fresh;

@@ -11,6 +11,12 @@ export const CLIENT = 'keyfin web';
 export const VERSION = '0.2.0';
 
 const TIMEOUT_MS = 15000;
+
+// Front mode (keyfin in front of a real Jellyfin): this page is served at
+// /keyfin/web/ and keyfin's API is under /keyfin/; every other path is
+// Jellyfin's.  Otherwise at /web/, with the API at the root.
+export const API_BASE = typeof location !== 'undefined' && location.pathname.startsWith('/keyfin/web/')
+  ? '/keyfin' : '';
 const DEVICE_ID_KEY = 'keyfin.deviceId';
 const MESSAGE_MAX = 300;
 
@@ -108,7 +114,7 @@ async function call(method, path, { token, json } = {}) {
   }
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(API_BASE + path, {
       method,
       headers,
       body,

@@ -226,15 +226,16 @@ await check('compose and kubernetes agree: FastCGI port, env names, HTTP port, p
   expect(/server 127\.0\.0\.1:9000 /.test(read(path.join(K8S, 'nginx.conf'))), 'sidecar upstream 127.0.0.1:9000');
 });
 
-await check('docker-compose.yml: `docker compose config` accepts it', () => {
+// `docker compose config -q` (or docker-compose's) on FILE, with ENV added.
+function composeConfig(file, env = {}) {
   const tries = [
-    ['docker', ['compose', '-f', COMPOSE, 'config', '-q']],
-    ['docker-compose', ['-f', COMPOSE, 'config', '-q']],
+    ['docker', ['compose', '-f', file, 'config', '-q']],
+    ['docker-compose', ['-f', file, 'config', '-q']],
   ];
   const errors = [];
   for (const [cmd, args] of tries) {
     try {
-      execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env: { ...process.env, ...env } });
       console.log(`  (checked with ${cmd}${cmd === 'docker' ? ' compose' : ''})`);
       return undefined;
     } catch (e) {
@@ -246,7 +247,11 @@ await check('docker-compose.yml: `docker compose config` accepts it', () => {
   }
   if (errors.length) throw new Error(errors.join('\n'));
   return { skip: 'no Docker Compose client (docker compose / docker-compose): install Debian\'s docker-compose to check the file' };
-});
+}
+
+await check('docker-compose.yml: `docker compose config` accepts it', () => composeConfig(COMPOSE));
+await check('deploy/jellyfin-front/docker-compose.yml (front mode): `docker compose config` accepts it', () =>
+  composeConfig(path.join(ROOT, 'deploy', 'jellyfin-front', 'docker-compose.yml'), { KEYFIN_UPSTREAM: 'http://jellyfin:8096' }));
 
 await check('Dockerfile: multi-stage bookworm, runtime libraries only, non-root, keyfin serve on 0.0.0.0:9000', () => {
   const df = read(path.join(ROOT, 'Dockerfile'));

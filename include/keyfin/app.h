@@ -10,6 +10,7 @@
 
 #include "keyfin/authcache.h"
 #include "keyfin/config.h"
+#include "keyfin/front.h"
 #include "keyfin/store.h"
 #include "keyfin/token.h"
 #include "keyfin/usage.h"
@@ -24,6 +25,12 @@ struct app {
 	struct store *store;
 	struct authcache authcache;             /* who a token is (src/authcache.c) */
 	struct usage usage;                     /* requests per key, not yet written */
+	/* front mode (KEYFIN_UPSTREAM_KEY_FILE): the Jellyfin API key forwarded
+	 * for an allowed keyfin key, and tokens known not to be keyfin's (they
+	 * go on to Jellyfin) or known to be revoked or expired keyfin keys */
+	struct front_upstream upstream;
+	struct authcache front_unknown;
+	struct authcache front_gone;
 	char server_id[STORE_ID_LEN + 1];       /* "" until first read */
 	char hostname[256];
 };

@@ -51,6 +51,24 @@ void auth_extract_query(struct caller *c, const struct req *r, bool legacy,
 int auth_require(struct app *app, struct caller *c, enum auth_level level,
 		 const char *method, const char *path);
 
+/* What a token is to front mode (src/handle_gateway.c, docs/front.md). */
+enum auth_front {
+	AUTH_FRONT_KEY,         /* a keyfin key: c->who */
+	AUTH_FRONT_SESSION,     /* a keyfin user's session: not for Jellyfin */
+	AUTH_FRONT_UNKNOWN,     /* not keyfin's (Jellyfin's own): it goes on */
+	AUTH_FRONT_GONE,        /* a keyfin key, revoked or expired: 401 */
+	AUTH_FRONT_UNAVAILABLE, /* the database is away: 503 */
+};
+
+/*
+ * Who the (non-blank) token of `c` is, for front mode: the same memory and
+ * lookup as auth_require(), a revoked or expired key told apart from a
+ * token keyfin never made (sql/0010_key_tombstones.sql), and no failed
+ * credential counted against the address (Jellyfin's own tokens are
+ * unknown here by design).  Checks no scope or address: the caller does.
+ */
+enum auth_front auth_front_resolve(struct app *app, struct caller *c);
+
 /* A failed credential (a wrong login) from `remote_addr`, counted by the
  * failed-credential throttle (src/throttle.h); the first that throttles
  * the address is put in the audit trail. */

@@ -38,6 +38,8 @@ struct config {
 	const char *roll_reuse;         /* "record" or "revoke" */
 	bool hash_only;
 	int revoke_unused_days;
+	const char *upstream;           /* KEYFIN_UPSTREAM: front mode (nginx's) */
+	const char *upstream_key_file;  /* the Jellyfin API key forwarded for keyfin keys */
 };
 
 /*

@@ -169,6 +169,14 @@ enum store_status store_lookup_token(struct store *s,
 STORE_MUST_CHECK
 enum store_status store_generation(struct store *s, int64_t *generation);
 
+/* Front mode (src/front.c): *gone is true when the token of `digests`
+ * was a keyfin key that has been deleted (sql/0010_key_tombstones.sql) or
+ * has expired, false when keyfin never made it. */
+STORE_MUST_CHECK
+enum store_status store_key_gone(struct store *s,
+				 const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
+				 int count, bool *gone);
+
 /* Record use (and, for a key, the address), unless it was recorded less
  * than `interval` seconds ago. */
 STORE_MUST_CHECK

@@ -74,6 +74,15 @@ enum store_status store_lookup_token(struct store *s,
 	return STORE_ERROR;
 }
 
+enum store_status store_key_gone(struct store *s,
+				 const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
+				 int count, bool *gone)
+{
+	(void)s, (void)digests, (void)count, (void)gone;
+	reached("store_key_gone");
+	return STORE_ERROR;
+}
+
 enum store_status store_touch(struct store *s, enum store_principal_kind kind,
 			      int64_t id, int interval, const char *remote_addr)
 {

@@ -130,7 +130,8 @@ export class Topology {
   // database answers 503 and idempotent requests go to another).
   //
   // `extra.http` and `extra.server` are spliced into the http {} block and
-  // before `location /` (e.g. nginx/gateway.conf.example's two parts).
+  // before `location /` (e.g. nginx/gateway.conf.example's two parts);
+  // `extra.front` is a Jellyfin URL for front mode.
   async startNginx(instances = this.instances, extra = {}) {
     this.httpPort = await freePort();
     this.httpsPort = await freePort();
@@ -146,6 +147,8 @@ export class Topology {
     if (process.getuid() !== 0) render.push('USER=');
     if (extra.http) render.push('--http', extra.http);
     if (extra.server) render.push('--server', extra.server);
+    // front mode (docs/front.md): nginx/front.conf.in, before this Jellyfin
+    if (extra.front) render.push('--front', extra.front);
     execFileSync(path.join(ROOT, 'scripts', 'render-nginx'), render, { stdio: ['ignore', 'ignore', 'pipe'] });
     const args = ['-p', `${path.join(this.dir, 'nginx')}/`, '-c', this.nginxConf,
       '-e', path.join(this.dir, 'log', 'nginx-error.log')];

@@ -11,6 +11,7 @@
 static const char *const vars[] = {
 	"KEYFIN_DATABASE_URL", "DATABASE_URL", "KEYFIN_WORKERS", "KEYFIN_LEGACY_AUTHORIZATION",
 	"KEYFIN_LOG_LEVEL", "KEYFIN_ACTIVITY_INTERVAL", "KEYFIN_USAGE_INTERVAL", "KEYFIN_LISTEN", "KEYFIN_CONFIG",
+	"KEYFIN_UPSTREAM", "KEYFIN_UPSTREAM_KEY_FILE",
 };
 
 static void write_file(const char *path, const char *text)
@@ -83,6 +84,27 @@ static void test_refusals_name_the_variable(void **state)
 	setenv("KEYFIN_LOG_LEVEL", "loud", 1);
 	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "KEYFIN_LOG_LEVEL"));
+	unsetenv("KEYFIN_LOG_LEVEL");
+}
+
+/* Front mode: the upstream needs the key file; the key file alone is front
+ * mode (the URL is nginx's). */
+static void test_front_mode(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.upstream_key_file, "");
+	setenv("KEYFIN_UPSTREAM", "http://jellyfin:8096", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KEYFIN_UPSTREAM_KEY_FILE"));
+	setenv("KEYFIN_UPSTREAM_KEY_FILE", "/run/secrets/jellyfin_api_key", 1);
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.upstream_key_file, "/run/secrets/jellyfin_api_key");
+	unsetenv("KEYFIN_UPSTREAM");
+	assert_int_equal(config_load(&cfg, err, sizeof(err)), 0);
 }
 
 static void test_config_file(void **state)
@@ -128,6 +150,7 @@ int main(void)
 		cmocka_unit_test_setup(test_defaults, clean_env),
 		cmocka_unit_test_setup(test_values, clean_env),
 		cmocka_unit_test_setup(test_refusals_name_the_variable, clean_env),
+		cmocka_unit_test_setup(test_front_mode, clean_env),
 		cmocka_unit_test_setup(test_config_file, clean_env),
 	};
 

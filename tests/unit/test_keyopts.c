@@ -97,7 +97,12 @@ static void test_refused(void **state)
 		"ttl: whole seconds, more than 0, and not with expires_at");
 	REFUSED("{\"scopes\":\"read\"}", "scopes: an array of at most 32 strings");
 	REFUSED("{\"scopes\":[1]}", "scopes: strings only");
-	REFUSED("{\"scopes\":[\"write\"]}", "a scope is admin, read, or a path starting with /");
+	REFUSED("{\"scopes\":[\"write\"]}", "a scope is admin, read, a path starting with /, "
+		"GET and such a path, or preset:NAME");
+	REFUSED("{\"scopes\":[\"POST /Items\"]}", "a scope is admin, read, a path starting with /, "
+		"GET and such a path, or preset:NAME");
+	REFUSED("{\"scopes\":[\"preset:nope\"]}", "a scope is admin, read, a path starting with /, "
+		"GET and such a path, or preset:NAME");
 	REFUSED("{\"allowed_ips\":[\"10.0.0.0/8\",null]}",
 		"allowed_ips: addresses (CIDR) as strings");
 	REFUSED("{\"allowed_ips\":[\"10.0.0.1\\n\"]}", "allowed_ips: addresses (CIDR) as strings");
@@ -148,6 +153,29 @@ static void test_longest_fit(void **state)
 	json_object_put(obj);
 }
 
+/* A preset is stored as the scopes it stands for, counted in the 32. */
+static void test_presets(void **state)
+{
+	json_object *obj;
+	struct keyopts k;
+	char many[1024];
+	size_t n;
+
+	(void)state;
+	assert_null(read_text("{\"scopes\":[\"preset:heimdall\",\"/Extra\"]}", &obj, &k));
+	assert_string_equal(k.o.scopes, "{\"GET /System/Info\",\"GET /Items/Counts\",\"/Extra\"}");
+	json_object_put(obj);
+	assert_null(read_text("{\"scopes\":[\"preset:jellyfin-admin\"]}", &obj, &k));
+	assert_string_equal(k.o.scopes, "{\"admin\"}");
+	json_object_put(obj);
+	/* two presets of 16 and 17 scopes make 33: one too many */
+	n = (size_t)snprintf(many, sizeof(many), "{\"scopes\":[\"preset:jellyfin-playback\","
+			     "\"preset:jellyfin-library-read\",\"/x\",\"/y\"]}");
+	assert_true(n < sizeof(many));
+	assert_string_equal(read_text(many, &obj, &k), "scopes: an array of at most 32 strings");
+	json_object_put(obj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_null_clears),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_longest_fit),
+		cmocka_unit_test(test_presets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
