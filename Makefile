@@ -154,7 +154,6 @@ asan:
 valgrind: deps
 	$(MAKE) BUILD=build/memcheck CFLAGS="-O1 -g -DKEYFIN_CHEAP_PWHASH" build
 	scripts/valgrind-keyfin --reset
-	VALGRIND_KEYFIN=$(CURDIR)/build/memcheck/keyfin \
 	KEYFIN_BIN=$(CURDIR)/scripts/valgrind-keyfin KEYFIN_TEST_TIMEOUT_MS=120000 \
 		node --test --test-concurrency=1 tests/integration/; \
 	rc=$$?; scripts/valgrind-keyfin --check || rc=1; exit $$rc
