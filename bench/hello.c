@@ -84,6 +84,13 @@ static int worker(int listen_fd)
 		}
 		FCGX_Finish_r(&fr);
 		fr.detached = 0;
+		/* one request a connection: keyfin's nginx configuration asks to
+		 * keep it (fastcgi_keep_conn), but without an upstream keepalive
+		 * pool nginx closes its side, and a kept descriptor would leak */
+		if (fr.ipcFd >= 0) {
+			close(fr.ipcFd);
+			fr.ipcFd = -1;
+		}
 	}
 	return 0;
 }
