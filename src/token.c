@@ -41,7 +41,9 @@ int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
 {
 	size_t i = 0;
 
-	keys->count = 0;
+	/* all of it: the slots of secrets not given are compared whole too
+	 * (token_open_remembered), and a reload's copy comes from the stack */
+	sodium_memzero(keys, sizeof(*keys));
 	while (i < len) {
 		size_t start;
 
