@@ -43,10 +43,11 @@ static const struct config_entry config_table[] = {
 	    "ServerName reported by /System/Info"),
 	BOOL(migrate_on_start, "KEYFIN_MIGRATE_ON_START", "off",
 	     "apply pending migrations when `keyfin serve` starts"),
-	INT(auth_cache_ms, "KEYFIN_AUTH_CACHE_MS", "50", 0, CONFIG_AUTH_CACHE_MS_MAX,
-	    "milliseconds a worker answers from its memory of who a token is before it asks "
-	    "PostgreSQL whether anything was revoked; a revoking request waits as long before "
-	    "it answers (0: every request asks). The same on every instance"),
+	INT(auth_cache_ms, "KEYFIN_AUTH_CACHE_MS", "1000", 0, CONFIG_AUTH_CACHE_MS_MAX,
+	    "the most this instance's workers may use of the memory window, which lives in "
+	    "the database (`keyfin auth-cache`, 50 ms after migrate): how long a worker answers "
+	    "from its memory of who a token is before it asks PostgreSQL whether anything was "
+	    "revoked. Only lowers the database's window, never raises it (0: no memory here)"),
 	INT(activity_interval, "KEYFIN_ACTIVITY_INTERVAL", "60", 0, 86400,
 	    "seconds between two writes of a key's or session's DateLastActivity (0: every use)"),
 	BOOL(db_prepared, "KEYFIN_DB_PREPARED", "on",

@@ -50,6 +50,9 @@ static const char usage[] =
 	"  secret generate            print a new random server secret\n"
 	"  secret rotate              re-seal every stored key under the current (first)\n"
 	"                             secret; see README, \"Changing the server secret\"\n"
+	"  auth-cache                 print the memory window (ms) every instance uses\n"
+	"  auth-cache set MS          set it (0 to 1000; 50 after migrate); returns once\n"
+	"                             no worker can still use the old one\n"
 	"  help, --help               this text\n"
 	"  version, --version         the version\n"
 	"\n"
@@ -205,9 +208,8 @@ static int cmd_key(int argc, char **argv, struct store *s)
 		st = apikey_revoke(&app.secrets, s, argv[2], &cli_actor);
 		if (st != STORE_OK)
 			return 1;
-		/* as the API's DELETE: done once no worker can still accept it,
-		 * whatever KEYFIN_AUTH_CACHE_MS the servers were given */
-		revhold_wait(CONFIG_AUTH_CACHE_MS_MAX);
+		/* as the API's DELETE: done once no worker can still accept it */
+		revhold_wait(revhold_window(s));
 		return 0;
 	}
 	fputs(usage, stderr);
@@ -361,6 +363,55 @@ static int cmd_rotate(struct store *s)
 	return 0;
 }
 
+/* `auth-cache [set MS]`: the memory window, which lives in the database
+ * (sql/0007_auth_cache_window.sql) so that every instance uses one. */
+static int cmd_auth_cache(int argc, char **argv, struct store *s)
+{
+	int window, previous, was;
+	char target[96], *end;
+	long ms;
+
+	if (argc == 1) {
+		if (store_auth_cache_get(s, &window, &previous) != STORE_OK)
+			return 1;
+		printf("%d\n", window);
+		if (previous > window)
+			fprintf(stderr, "keyfin: a change is under way: revocations still wait "
+				"%d ms\n", previous);
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "set") != 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	ms = strtol(argv[2], &end, 10);
+	if (end == argv[2] || *end != '\0' || ms < 0 || ms > CONFIG_AUTH_CACHE_MS_MAX) {
+		fprintf(stderr, "keyfin: auth-cache set: expected milliseconds, 0 to %d\n",
+			CONFIG_AUTH_CACHE_MS_MAX);
+		return 2;
+	}
+	if (store_auth_cache_set(s, (int)ms, &was, &previous) != STORE_OK)
+		return 1;
+	snprintf(target, sizeof(target), "%d ms to %ld ms", was, ms);
+	if (store_audit_add(s, "settings.auth_cache", "Information", &cli_actor, target) != STORE_OK)
+		fprintf(stderr, "keyfin: could not record the change in the audit trail\n");
+	if (previous > ms) {
+		/* a worker may have read the old window just before the change
+		 * committed: revocations wait it until then */
+		fprintf(stderr, "keyfin: waiting %d ms for workers still using the old window\n",
+			previous);
+		revhold_wait(previous);
+	}
+	if (store_auth_cache_settled(s, (int)ms, previous) != STORE_OK) {
+		fprintf(stderr, "keyfin: the window is %ld ms, but revocations still wait %d ms: "
+			"run this command again\n", ms, previous);
+		return 1;
+	}
+	fprintf(stderr, "keyfin: the memory window is %ld ms on every instance (was %d ms); "
+		"KEYFIN_AUTH_CACHE_MS can only lower it for an instance\n", ms, was);
+	return 0;
+}
+
 static int cmd_with_store(int argc, char **argv)
 {
 	struct store *s;
@@ -379,6 +430,8 @@ static int cmd_with_store(int argc, char **argv)
 		rc = cmd_audit(argc, argv, s);
 	else if (strcmp(argv[0], "secret") == 0)
 		rc = argc == 2 && strcmp(argv[1], "rotate") == 0 ? cmd_rotate(s) : 2;
+	else if (strcmp(argv[0], "auth-cache") == 0)
+		rc = cmd_auth_cache(argc, argv, s);
 	else
 		rc = cmd_user(argc, argv, s);
 	store_free(s);
@@ -420,7 +473,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "serve") == 0 && argc == 2)
 		return cmd_serve();
 	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "key") == 0 || strcmp(cmd, "user") == 0 ||
-	    strcmp(cmd, "audit") == 0 || strcmp(cmd, "secret") == 0)
+	    strcmp(cmd, "audit") == 0 || strcmp(cmd, "secret") == 0 ||
+	    strcmp(cmd, "auth-cache") == 0)
 		return cmd_with_store(argc - 1, argv + 1);
 	fputs(usage, stderr);
 	return 2;

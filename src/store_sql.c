@@ -28,7 +28,8 @@
 	"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), " \
 	"(extract(epoch from s.last_activity_at) * 1000000)::int8, " \
 	"s.client, s.device_name, s.device_id, s.app_version, '', true, 0::int8, " \
-	"(SELECT generation FROM keyfin_revocations), false " \
+	"(SELECT generation FROM keyfin_revocations), false, " \
+	"(SELECT auth_cache_ms FROM keyfin_revocations) " \
 	"FROM sessions s LEFT JOIN users u ON u.id = s.user_id " \
 	"WHERE s.token_digest " MATCH " " \
 	"UNION ALL " \
@@ -38,7 +39,8 @@
 	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false), " \
 	"CASE WHEN k.expires_at IS NULL THEN 0 ELSE " \
 	"greatest((extract(epoch from k.expires_at - now()) * 1000000)::int8, 1) END, " \
-	"(SELECT generation FROM keyfin_revocations), k.expires_at <= now() " \
+	"(SELECT generation FROM keyfin_revocations), k.expires_at <= now(), " \
+	"(SELECT auth_cache_ms FROM keyfin_revocations) " \
 	"FROM api_keys k WHERE k.key_digest " MATCH " " \
 	"AND (k.expires_at IS NULL OR k.expires_at > now() OR k.rolled_to IS NOT NULL)"
 
@@ -53,9 +55,29 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	 * a key's allowed_ips here, where PostgreSQL knows CIDR. */
 	[STMT_LOOKUP_TOKEN] = { "lookup_token", 2, true, LOOKUP_SQL("= $1", "$2") },
 	[STMT_LOOKUP_TOKEN2] = { "lookup_token2", 3, true, LOOKUP_SQL("IN ($1, $2)", "$3") },
-	/* has anything been revoked (sql/0004_revocations.sql)? */
+	/* has anything been revoked (sql/0004_revocations.sql)?  With the
+	 * window this read lets a worker remember for (0007) */
 	[STMT_GENERATION] = { "generation", 0, true,
-		"SELECT generation FROM keyfin_revocations" },
+		"SELECT generation, auth_cache_ms FROM keyfin_revocations" },
+	/* how long a revoking answer is held, read after its commit (0007) */
+	[STMT_HOLD_MS] = { "hold_ms", 0, true,
+		"SELECT greatest(auth_cache_ms, coalesce(auth_cache_ms_previous, 0)) "
+		"FROM keyfin_revocations" },
+	[STMT_AUTH_CACHE_GET] = { "auth_cache_get", 0, true,
+		"SELECT auth_cache_ms, coalesce(auth_cache_ms_previous, -1) FROM keyfin_revocations" },
+	/* the old window (or one still held from a change under way) stays in
+	 * force for revocations until STMT_AUTH_CACHE_SETTLED; answers the
+	 * window it replaced and how long the old one may still be in use */
+	[STMT_AUTH_CACHE_SET] = { "auth_cache_set", 1, false,
+		"WITH was AS (SELECT auth_cache_ms FROM keyfin_revocations FOR UPDATE) "
+		"UPDATE keyfin_revocations r SET auth_cache_ms = $1::int, "
+		"auth_cache_ms_previous = greatest(r.auth_cache_ms, coalesce(r.auth_cache_ms_previous, 0)) "
+		"FROM was RETURNING was.auth_cache_ms, r.auth_cache_ms_previous" },
+	/* $2: the previous window this command set; another change since
+	 * (another command) is left for that command to settle */
+	[STMT_AUTH_CACHE_SETTLED] = { "auth_cache_settled", 2, true,
+		"UPDATE keyfin_revocations SET auth_cache_ms_previous = NULL "
+		"WHERE auth_cache_ms = $1::int AND auth_cache_ms_previous = $2::int" },
 	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
 		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
 		"AND last_activity_at < now() - $2::int * interval '1 second' RETURNING user_id) "
@@ -74,7 +96,7 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"key_digest, key_prefix, (SELECT key_list_version FROM keyfin_revocations) "
 		"FROM api_keys WHERE id > $1::int8 ORDER BY id LIMIT $2::int", .binary = true },
 	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true,
-		"SELECT key_list_version FROM keyfin_revocations" },
+		"SELECT key_list_version, auth_cache_ms FROM keyfin_revocations" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "
 		"RETURNING id, app_name) "

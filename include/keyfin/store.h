@@ -159,13 +159,34 @@ STORE_MUST_CHECK
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
-				     struct store_principal *out, int64_t *generation);
+				     struct store_principal *out, int64_t *generation,
+				     int *window_ms);
 
 /* The revocation generation (sql/0004_revocations.sql): it grows with every
  * change that takes a right away.  store_lookup_token gives the one its
- * answer was read with. */
+ * answer was read with.  `window_ms` (when not NULL): the memory window
+ * read with it (sql/0007_auth_cache_window.sql), as store_lookup_token
+ * gives it too. */
 STORE_MUST_CHECK
-enum store_status store_generation(struct store *s, int64_t *generation);
+enum store_status store_generation(struct store *s, int64_t *generation, int *window_ms);
+
+/* How long a revoking answer is held back, read after its commit: the
+ * database's window, or the one it replaced while a change is under way. */
+STORE_MUST_CHECK
+enum store_status store_hold_ms(struct store *s, int *hold_ms);
+
+/* The database's window; `previous_ms` -1 unless a change is under way. */
+STORE_MUST_CHECK
+enum store_status store_auth_cache_get(struct store *s, int *window_ms, int *previous_ms);
+
+/* Set the window: `was_ms` gets the one it replaced, `previous_ms` how long
+ * a worker may still use the old one (revocations hold that long until
+ * store_auth_cache_settled is called, `previous_ms` after this returned). */
+STORE_MUST_CHECK
+enum store_status store_auth_cache_set(struct store *s, int window_ms, int *was_ms,
+				       int *previous_ms);
+STORE_MUST_CHECK
+enum store_status store_auth_cache_settled(struct store *s, int window_ms, int previous_ms);
 
 /* Record use (and, for a key, the address), unless it was recorded less
  * than `interval` seconds ago. */
@@ -188,9 +209,10 @@ enum store_status store_key_list(struct store *s,
 /* The key list's version (sql/0005_key_list_version.sql): any change to
  * any key raises it.  store_key_list sets `version` (when not NULL) to the
  * one its rows were read with when the whole list came in one page, else
- * to -1 (or -2 for no keys at all: no version was read). */
+ * to -1 (or -2 for no keys at all: no version was read).  `window_ms`
+ * (when not NULL): the memory window read with it. */
 STORE_MUST_CHECK
-enum store_status store_key_list_version(struct store *s, int64_t *version);
+enum store_status store_key_list_version(struct store *s, int64_t *version, int *window_ms);
 
 /* Delete a key and record it, in one statement.  Deleting a key that does
  * not exist is STORE_OK (and not recorded): the key is gone either way. */
