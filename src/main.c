@@ -50,6 +50,10 @@ static const char usage[] =
 	"  secret generate            print a new random server secret\n"
 	"  secret rotate              re-seal every stored key under the current (first)\n"
 	"                             secret; see README, \"Changing the server secret\"\n"
+	"  secret check               whether the secret given is the one this database's\n"
+	"                             keys were made under (exit 1 if not)\n"
+	"  secret adopt               make the current secret the database's: keys and\n"
+	"                             sessions made under another one stop working\n"
 	"  auth-cache                 print the memory window (ms) every instance uses\n"
 	"  auth-cache set MS          set it (0 to 1000; 50 after migrate); returns once\n"
 	"                             no worker can still use the old one\n"
@@ -111,6 +115,40 @@ static struct store *open_store(void)
 	return s;
 }
 
+static const char secret_mismatch[] =
+	"keyfin: the server secret does not match this database: its keys and sessions\n"
+	"  were made under another secret (a database restored without the secret file\n"
+	"  it was backed up with, or next to a secret a new install made?).  Give keyfin\n"
+	"  the secret file backed up with this database (KEYFIN_SECRET_FILE).  To start\n"
+	"  over with this secret instead, `keyfin secret adopt`: every stored key and\n"
+	"  session then stops working.\n";
+
+/*
+ * Is the secret given the one this database's keys were made under
+ * (sql/0008_secret_check.sql)?  0: yes (recorded now if none was and
+ * `claim`); -1: no, said on stderr; 1: it could not be told (an error, or
+ * nothing recorded and not `claim`).
+ */
+static int check_secret(struct store *s, bool claim)
+{
+	unsigned char found[TOKEN_CHECK_LEN];
+	size_t found_len = 0;
+	enum store_status st;
+
+	st = store_secret_check(s, claim ? app.secrets.set[0].check : NULL, TOKEN_CHECK_LEN,
+				found, &found_len);
+	if (st == STORE_OK && found_len == 0 && claim)  /* recorded meanwhile by another */
+		st = store_secret_check(s, NULL, TOKEN_CHECK_LEN, found, &found_len);
+	if (st != STORE_OK || found_len == 0)
+		return 1;
+	if (token_check_match(&app.secrets, found, found_len) < 0) {
+		fputs(secret_mismatch, stderr);
+		log_msg(LOG_ERROR, "secret", "the server secret does not match this database");
+		return -1;
+	}
+	return 0;
+}
+
 static int run_migrate(struct store *s)
 {
 	int applied;
@@ -153,6 +191,21 @@ static int cmd_serve(void)
 		store_free(s);
 		if (rc != 0)
 			return 1;
+	}
+	{
+		/* a secret that is not the database's would refuse every stored
+		 * key with 401: refuse to start instead, when that can be told */
+		char err[256];
+		struct store *s = store_new(app.config.database_url, app.config.db_prepared,
+					    app.config.db_timeout, err, sizeof(err));
+		int rc = s != NULL && store_ready(s) == STORE_OK ? check_secret(s, true) : 1;
+
+		store_free(s);
+		if (rc < 0)
+			return 1;
+		if (rc > 0)
+			log_msg(LOG_WARN, "secret", "could not check the server secret against the "
+				"database at start (unreachable, or its schema older than version 8)");
 	}
 	labels = route_labels(&nlabels);
 	if (metrics_init(labels, nlabels) != 0)
@@ -350,6 +403,12 @@ static int cmd_rotate(struct store *s)
 			"run it again\n", resealed);
 		return 1;
 	}
+	/* the keys are the current secret's now: it is the database's */
+	if (store_secret_check_set(s, app.secrets.set[0].check, TOKEN_CHECK_LEN) != STORE_OK) {
+		fprintf(stderr, "keyfin: could not record the current secret as the database's; "
+			"run it again\n");
+		return 1;
+	}
 	snprintf(target, sizeof(target), "%d keys re-sealed under the current secret",
 		 resealed);
 	if (store_audit_add(s, "secret.rotate", "Information", &cli_actor, target) != STORE_OK)
@@ -412,6 +471,40 @@ static int cmd_auth_cache(int argc, char **argv, struct store *s)
 	return 0;
 }
 
+/* `secret check`, `secret adopt`, `secret rotate` (generate needs no store). */
+static int cmd_secret(int argc, char **argv, struct store *s)
+{
+	int rc;
+
+	if (argc != 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "rotate") == 0)
+		return cmd_rotate(s);
+	if (strcmp(argv[1], "check") == 0) {
+		rc = check_secret(s, false);
+		if (rc == 0)
+			fprintf(stderr, "keyfin: the server secret is this database's\n");
+		else if (rc > 0)
+			fprintf(stderr, "keyfin: no secret is recorded in this database yet "
+				"(`keyfin serve` records its secret when it first starts)\n");
+		return rc < 0 ? 1 : 0;
+	}
+	if (strcmp(argv[1], "adopt") == 0) {
+		if (store_secret_check_set(s, app.secrets.set[0].check, TOKEN_CHECK_LEN) != STORE_OK)
+			return 1;
+		if (store_audit_add(s, "secret.adopt", "Warning", &cli_actor,
+				    "the current server secret made the database's") != STORE_OK)
+			fprintf(stderr, "keyfin: could not record this in the audit trail\n");
+		fprintf(stderr, "keyfin: the current server secret is now this database's; keys "
+			"and sessions made under another secret no longer work\n");
+		return 0;
+	}
+	fputs(usage, stderr);
+	return 2;
+}
+
 static int cmd_with_store(int argc, char **argv)
 {
 	struct store *s;
@@ -422,6 +515,10 @@ static int cmd_with_store(int argc, char **argv)
 	s = open_store();
 	if (s == NULL)
 		return 1;
+	if (strcmp(argv[0], "key") == 0 && check_secret(s, true) < 0) {
+		store_free(s);
+		return 1;
+	}
 	if (strcmp(argv[0], "migrate") == 0)
 		rc = argc == 1 ? (run_migrate(s) == 0 ? 0 : 1) : 2;
 	else if (strcmp(argv[0], "key") == 0)
@@ -429,7 +526,7 @@ static int cmd_with_store(int argc, char **argv)
 	else if (strcmp(argv[0], "audit") == 0)
 		rc = cmd_audit(argc, argv, s);
 	else if (strcmp(argv[0], "secret") == 0)
-		rc = argc == 2 && strcmp(argv[1], "rotate") == 0 ? cmd_rotate(s) : 2;
+		rc = cmd_secret(argc, argv, s);
 	else if (strcmp(argv[0], "auth-cache") == 0)
 		rc = cmd_auth_cache(argc, argv, s);
 	else

@@ -330,6 +330,32 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1])
 	return STORE_OK;
 }
 
+enum store_status store_secret_check(struct store *s, const unsigned char *claim, size_t len,
+				    unsigned char *out, size_t *out_len)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
+
+	if (claim != NULL)
+		param_bytes(&p, claim, len);
+	res = store_one_row(s, claim != NULL ? STMT_SECRET_CHECK_CLAIM : STMT_SECRET_CHECK_GET,
+			    &p, &st);
+	if (res == NULL)
+		return st == STORE_NOT_FOUND ? STORE_ERROR : st;
+	*out_len = PQgetisnull(res, 0, 0) ? 0 : store_col_bytes(out, len, res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_secret_check_set(struct store *s, const unsigned char *check, size_t len)
+{
+	struct params p = { .n = 0 };
+
+	param_bytes(&p, check, len);
+	return store_change(s, STMT_SECRET_CHECK_SET, &p, false);
+}
+
 enum store_status store_generation(struct store *s, int64_t *generation, int *window_ms)
 {
 	return store_counter2(s, STMT_GENERATION, generation, window_ms);

@@ -88,6 +88,18 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"last_activity_at < now() - $2::int * interval '1 second')" },
 	[STMT_SERVER_ID] = { "server_id", 0, true,
 		"SELECT server_id FROM keyfin_server" },
+	/* which secret the keys were made under (sql/0008_secret_check.sql):
+	 * binary, a NULL for none recorded */
+	[STMT_SECRET_CHECK_GET] = { "secret_check_get", 0, true,
+		"SELECT secret_check FROM keyfin_server", .binary = true },
+	/* record $1 if none is, and answer what is recorded */
+	[STMT_SECRET_CHECK_CLAIM] = { "secret_check_claim", 1, true,
+		"WITH c AS (UPDATE keyfin_server SET secret_check = $1 WHERE secret_check IS NULL "
+		"RETURNING secret_check) "
+		"SELECT coalesce((SELECT secret_check FROM c), secret_check) FROM keyfin_server",
+		.binary = true },
+	[STMT_SECRET_CHECK_SET] = { "secret_check_set", 1, true,
+		"UPDATE keyfin_server SET secret_check = $1" },
 	/* One page of keys after id $1 (keyset paging: each key once, however
 	 * the table changes between pages); binary results (store_col_bytes, store_col_time):
 	 * the box and digest as bytes, no hex to make and undo. */

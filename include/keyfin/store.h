@@ -153,6 +153,17 @@ enum store_status store_migrate(struct store *s, int *applied);
 STORE_MUST_CHECK
 enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 
+/* The check value of the secret this database's keys were made under
+ * (sql/0008_secret_check.sql) into `out` (`len` bytes), `out_len` 0 when
+ * none is recorded.  With `claim` (`len` bytes), that value is recorded
+ * first when none is. */
+STORE_MUST_CHECK
+enum store_status store_secret_check(struct store *s, const unsigned char *claim, size_t len,
+				    unsigned char *out, size_t *out_len);
+/* Record `check` as the database's, whatever was. */
+STORE_MUST_CHECK
+enum store_status store_secret_check_set(struct store *s, const unsigned char *check, size_t len);
+
 /* `digests`: the token under each of the `count` secrets in force
  * (token_digests()). */
 STORE_MUST_CHECK
