@@ -28,7 +28,7 @@
 #include "keyfin/token.h"
 #include "keyfin/worker.h"
 
-#define KEYFIN_VERSION "0.1.0"
+#define KEYFIN_VERSION "0.2.0-dev"
 
 static const char usage[] =
 	"usage: keyfin COMMAND [ARGS]\n"
