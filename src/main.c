@@ -149,6 +149,40 @@ static int check_secret(struct store *s, bool claim)
 	return 0;
 }
 
+/*
+ * Before `serve` starts: a database whose schema is older than this binary
+ * (it would fail every request) or whose keys were made under another
+ * secret (it would refuse every stored key with 401) stops the start with a
+ * message.  A database that cannot be reached now is no reason not to
+ * start (the workers answer 503 until it is back): both are then skipped,
+ * with a warning.  0: start; -1: do not.
+ */
+static int check_database(void)
+{
+	char err[256];
+	struct store *s = store_new(app.config.database_url, app.config.db_prepared,
+				    app.config.db_timeout, err, sizeof(err));
+	int version, rc = 0;
+
+	if (s == NULL || store_ready(s) != STORE_OK) {
+		log_msg(LOG_WARN, "start", "the database cannot be reached: its schema "
+			"and the server secret were not checked");
+		store_free(s);
+		return 0;
+	}
+	if (store_schema_version(s, &version) == STORE_OK && version < store_schema_wanted()) {
+		fprintf(stderr, "keyfin: the database's schema is version %d; this keyfin needs "
+			"version %d: run `keyfin migrate` first\n", version, store_schema_wanted());
+		log_msg(LOG_ERROR, "start", "schema version %d, this keyfin needs %d: "
+			"run `keyfin migrate`", version, store_schema_wanted());
+		rc = -1;
+	} else if (check_secret(s, true) < 0) {
+		rc = -1;
+	}
+	store_free(s);
+	return rc;
+}
+
 static int run_migrate(struct store *s)
 {
 	int applied;
@@ -192,21 +226,8 @@ static int cmd_serve(void)
 		if (rc != 0)
 			return 1;
 	}
-	{
-		/* a secret that is not the database's would refuse every stored
-		 * key with 401: refuse to start instead, when that can be told */
-		char err[256];
-		struct store *s = store_new(app.config.database_url, app.config.db_prepared,
-					    app.config.db_timeout, err, sizeof(err));
-		int rc = s != NULL && store_ready(s) == STORE_OK ? check_secret(s, true) : 1;
-
-		store_free(s);
-		if (rc < 0)
-			return 1;
-		if (rc > 0)
-			log_msg(LOG_WARN, "secret", "could not check the server secret against the "
-				"database at start (unreachable, or its schema older than version 8)");
-	}
+	if (check_database() != 0)
+		return 1;
 	labels = route_labels(&nlabels);
 	if (metrics_init(labels, nlabels) != 0)
 		log_msg(LOG_WARN, "metrics", "no shared memory for metrics: /metrics stays empty");

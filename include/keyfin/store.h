@@ -150,6 +150,12 @@ enum store_status store_ping(struct store *s);
 STORE_MUST_CHECK
 enum store_status store_migrate(struct store *s, int *applied);
 
+/* The newest migration applied to the database (0: none), and the newest
+ * this binary carries. */
+STORE_MUST_CHECK
+enum store_status store_schema_version(struct store *s, int *version);
+int store_schema_wanted(void);
+
 STORE_MUST_CHECK
 enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
 
