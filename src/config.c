@@ -184,7 +184,8 @@ static int config_read_file(const char *path, const char *values[], char *err, s
 	int lineno = 0, rc = 0;
 
 	if (f == NULL) {
-		snprintf(err, err_len, "KEYFIN_CONFIG: cannot open %s: %s", path, strerror(errno));
+		snprintf(err, err_len, "KEYFIN_CONFIG: cannot open %s: %s%s", path, strerror(errno),
+			 errno == EACCES ? " (run this as root or as the user keyfin runs as)" : "");
 		return -1;
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -226,6 +227,12 @@ int config_load(struct config *cfg, char *err, size_t err_len)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = default_workers();
+#ifdef KEYFIN_DEFAULT_CONFIG
+	/* a packaged build (debian/rules): its settings file when there is one,
+	 * so that `sudo -u keyfin keyfin key list` finds the database */
+	if (path == NULL && access(KEYFIN_DEFAULT_CONFIG, F_OK) == 0)
+		path = KEYFIN_DEFAULT_CONFIG;
+#endif
 	if (path != NULL && path[0] != '\0' && config_read_file(path, from_file, err, err_len) != 0)
 		return -1;
 	/* the environment wins over the file, the file over the default */
@@ -260,6 +267,9 @@ void config_print_help(FILE *out)
 {
 	fprintf(out, "Settings (environment variables, or lines `NAME = value` in the file\n"
 		"named by KEYFIN_CONFIG; the environment wins):\n");
+#ifdef KEYFIN_DEFAULT_CONFIG
+	fprintf(out, "  (without KEYFIN_CONFIG: %s when it exists)\n", KEYFIN_DEFAULT_CONFIG);
+#endif
 	for (size_t i = 0; i < CONFIG_COUNT; i++) {
 		const struct config_entry *e = &config_table[i];
 
