@@ -128,10 +128,13 @@ deploy-check:
 
 # The Dockerfile, docker-compose.yml and the Kubernetes nginx config run for
 # real in Docker (dockerd started if none runs, a debootstrap base image kept
-# between runs, everything else removed): tests/containers/run.  Root only.
+# between runs, everything else removed): tests/containers/run; the
+# Kubernetes manifests under podman; the Debian package (make deb) installed
+# with apt-get in a clean Debian machine with systemd: deb-install.  Root only.
 test-containers: deps
 	tests/containers/run
 	tests/containers/podman-kube
+	tests/containers/deb-install
 
 # The benchmark: its own stack on free ports, baselines measured in the same
 # run, a table in bench/results/latest.md.  Minutes; never part of make test.
