@@ -13,7 +13,11 @@ ifneq ($(filter true 1,$(CI) $(DEVELOPER)),)
 WARN     += -Werror
 endif
 SANITIZE ?=
-ALL_CFLAGS  = $(WARN) $(CFLAGS) $(HARDEN) $(SANITIZE) -D_GNU_SOURCE -Iinclude -I$(BUILD) \
+# A packaged build's settings file, read when KEYFIN_CONFIG is unset and it
+# exists (debian/rules: /etc/keyfin/keyfin.conf); none by default.
+DEFAULT_CONFIG ?=
+ALL_CFLAGS  = $(WARN) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(SANITIZE) -D_GNU_SOURCE -Iinclude -I$(BUILD) \
+	      $(if $(DEFAULT_CONFIG),-DKEYFIN_DEFAULT_CONFIG='"$(DEFAULT_CONFIG)"') \
 	      $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) $(LDHARDEN) $(SANITIZE)
 LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,7 +30,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 
 .PHONY: all build deps run start stop status test check suite unit integration asan \
 	fuzz fuzz-regress fuzz-short valgrind compat compat-docs browser deploy-check \
-	test-containers bench clean
+	test-containers bench clean install deb
 
 all: build
 
@@ -35,6 +39,19 @@ build: $(BUILD)/keyfin
 # Installs the Debian packages that are missing (a no-op when all are there).
 deps:
 	@scripts/deps
+
+# The binary and the admin page (what debian/rules installs).
+PREFIX ?= /usr/local
+install: build
+	install -D -m 0755 $(BUILD)/keyfin $(DESTDIR)$(PREFIX)/bin/keyfin
+	install -d $(DESTDIR)$(PREFIX)/share/keyfin/web
+	install -m 0644 web/*.html web/*.js web/*.css web/*.svg $(DESTDIR)$(PREFIX)/share/keyfin/web/
+
+# The Debian package (debian/): the tree as git sees it, copied under
+# build/deb/, built there with dpkg-buildpackage, checked with lintian and
+# systemd-analyze verify; the .deb and the source package land in build/deb/.
+deb: deps
+	scripts/make-deb
 
 $(BUILD)/keyfin: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -115,10 +132,13 @@ deploy-check:
 
 # The Dockerfile, docker-compose.yml and the Kubernetes nginx config run for
 # real in Docker (dockerd started if none runs, a debootstrap base image kept
-# between runs, everything else removed): tests/containers/run.  Root only.
+# between runs, everything else removed): tests/containers/run; the
+# Kubernetes manifests under podman; the Debian package (make deb) installed
+# with apt-get in a clean Debian machine with systemd: deb-install.  Root only.
 test-containers: deps
 	tests/containers/run
 	tests/containers/podman-kube
+	tests/containers/deb-install
 
 # The benchmark: its own stack on free ports, baselines measured in the same
 # run, a table in bench/results/latest.md.  Minutes; never part of make test.

@@ -23,6 +23,7 @@ static const struct {
 	{ "user.policy", "@A changed the policy of @T" },
 	{ "user.password", "@A changed the password of @T" },
 	{ "user.password.reset", "@A reset the password of @T" },
+	{ "settings.auth_cache", "@A changed the memory window: @T" },
 };
 
 /* Copy `pattern` into `out` with @A and @T replaced; always terminated. */

@@ -111,20 +111,20 @@ static void auth_touch(struct app *app, struct store_principal *who,
 }
 
 /* The key list's version, for the memory of unknown tokens. */
-static int read_list_version(void *ctx, int64_t *version, uint64_t *connects)
+static int read_list_version(void *ctx, int64_t *version, int *window_ms, uint64_t *connects)
 {
 	struct store *store = ctx;
-	int rc = store_key_list_version(store, version) == STORE_OK ? 0 : -1;
+	int rc = store_key_list_version(store, version, window_ms) == STORE_OK ? 0 : -1;
 
 	*connects = store_connects(store);
 	return rc;
 }
 
 /* The revocation counter, for the memory (authcache_counter_fn). */
-static int read_counter(void *ctx, int64_t *generation, uint64_t *connects)
+static int read_counter(void *ctx, int64_t *generation, int *window_ms, uint64_t *connects)
 {
 	struct store *store = ctx;
-	int rc = store_generation(store, generation) == STORE_OK ? 0 : -1;
+	int rc = store_generation(store, generation, window_ms) == STORE_OK ? 0 : -1;
 
 	*connects = store_connects(store);
 	return rc;
@@ -197,6 +197,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 			return auth_failed(app, c, NULL);
 		struct authcache_entry *known;
 		int64_t generation = 0, sent_us = 0;
+		int window_ms = 0;
 
 		count = token_digests(app->keys, c->token, c->token_len, digests);
 		known = authcache_recall(&app->authcache, digests[0], c->remote_addr, monotime_us(),
@@ -220,7 +221,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 			}
 			sent_us = monotime_us();
 			st = store_lookup_token(app->store, digests, count, c->remote_addr,
-						&c->who, &generation);
+						&c->who, &generation, &window_ms);
 			if (st == STORE_NOT_FOUND && c->who.reused)
 				auth_rolled_key_reused(app, c);
 			if (st == STORE_NOT_FOUND) {
@@ -237,7 +238,7 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 		auth_touch(app, &c->who, c->remote_addr);
 		if (known == NULL)
 			authcache_remember(&app->authcache, digests[0], c->remote_addr, &c->who,
-					   generation, sent_us, store_connects(app->store));
+					   generation, window_ms, sent_us, store_connects(app->store));
 		else
 			known->who.last_activity_us = c->who.last_activity_us;
 	}
@@ -267,6 +268,7 @@ enum auth_front auth_front_resolve(struct app *app, struct caller *c)
 	unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN];
 	struct authcache_entry *known;
 	int64_t generation = 0, sent_us;
+	int window_ms = 0;
 	enum store_status st;
 	bool gone = false;
 	int count;
@@ -295,7 +297,8 @@ enum auth_front auth_front_resolve(struct app *app, struct caller *c)
 		return AUTH_FRONT_GONE;
 	}
 	sent_us = monotime_us();
-	st = store_lookup_token(app->store, digests, count, c->remote_addr, &c->who, &generation);
+	st = store_lookup_token(app->store, digests, count, c->remote_addr, &c->who, &generation,
+				&window_ms);
 	if (st == STORE_NOT_FOUND && c->who.reused) {
 		auth_rolled_key_reused(app, c);
 		gone = true;
@@ -309,7 +312,7 @@ enum auth_front auth_front_resolve(struct app *app, struct caller *c)
 		c->resolved = true;
 		auth_touch(app, &c->who, c->remote_addr);
 		authcache_remember(&app->authcache, digests[0], c->remote_addr, &c->who,
-				   generation, sent_us, store_connects(app->store));
+				   generation, window_ms, sent_us, store_connects(app->store));
 		return c->who.kind == STORE_PRINCIPAL_KEY ? AUTH_FRONT_KEY : AUTH_FRONT_SESSION;
 	}
 	authcache_remember_bad(gone ? &app->front_gone : &app->front_unknown, digests[0], sent_us,

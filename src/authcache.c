@@ -6,10 +6,10 @@
 
 #include <sodium.h>
 
-void authcache_init(struct authcache *c, int window_ms)
+void authcache_init(struct authcache *c, int cap_ms)
 {
 	memset(c, 0, sizeof(*c));
-	c->window_us = (int64_t)window_ms * 1000;
+	c->cap_us = (int64_t)cap_ms * 1000;
 	c->generation = -1;
 	c->list_version = -1;
 }
@@ -37,7 +37,15 @@ void authcache_forget(struct authcache *c)
 	c->generation = -1;
 }
 
-void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
+/* The window a read of the database allows: its own, lowered to the cap. */
+static int64_t window_of(const struct authcache *c, int window_ms)
+{
+	int64_t us = (int64_t)(window_ms < 0 ? 0 : window_ms) * 1000;
+
+	return us < c->cap_us ? us : c->cap_us;
+}
+
+void authcache_saw(struct authcache *c, int64_t generation, int window_ms, int64_t sent_us,
 		   uint64_t connects)
 {
 	if (generation != c->generation || connects != c->connects) {
@@ -45,8 +53,11 @@ void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
 		c->generation = generation;
 		c->connects = connects;
 		c->checked_us = sent_us;
+		c->window_us = window_of(c, window_ms);
 	} else if (sent_us > c->checked_us) {
+		/* a read's window counts from that read, never from an older one */
 		c->checked_us = sent_us;
+		c->window_us = window_of(c, window_ms);
 	}
 }
 
@@ -78,9 +89,10 @@ struct authcache_entry *authcache_recall(struct authcache *c,
 					 const char *remote, int64_t now_us, uint64_t connects,
 					 authcache_counter_fn *read, void *ctx)
 {
-	struct authcache_entry *e = c->window_us > 0 ? slot_of(c, digest) : NULL;
+	struct authcache_entry *e = c->cap_us > 0 ? slot_of(c, digest) : NULL;
 	int64_t generation;
 	uint64_t read_on;
+	int window_ms;
 
 	if (e == NULL || !e->used || now_us - e->looked_up_us > AUTHCACHE_MAX_AGE_US ||
 	    sodium_memcmp(e->digest, digest, TOKEN_DIGEST_LEN) != 0 ||
@@ -91,23 +103,23 @@ struct authcache_entry *authcache_recall(struct authcache *c,
 	if (e->who.expires_in_us != 0 && now_us >= e->looked_up_us + e->who.expires_in_us)
 		return NULL;
 	if (now_us - c->checked_us > c->window_us || connects != c->connects) {
-		if (read(ctx, &generation, &read_on) != 0)
+		if (read(ctx, &generation, &window_ms, &read_on) != 0)
 			return NULL;
-		authcache_saw(c, generation, now_us, read_on);
+		authcache_saw(c, generation, window_ms, now_us, read_on);
 	}
 	return e->used && e->generation == c->generation ? e : NULL;
 }
 
 void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
 			const char *remote, const struct store_principal *who,
-			int64_t generation, int64_t sent_us, uint64_t connects)
+			int64_t generation, int window_ms, int64_t sent_us, uint64_t connects)
 {
 	struct authcache_entry *e;
 
-	if (c->window_us <= 0)
+	if (c->cap_us <= 0)
 		return;
-	authcache_saw(c, generation, sent_us, connects);
-	if (generation != c->generation || (e = slot_of(c, digest)) == NULL ||
+	authcache_saw(c, generation, window_ms, sent_us, connects);
+	if (generation != c->generation || c->window_us <= 0 || (e = slot_of(c, digest)) == NULL ||
 	    strlen(remote ? remote : "") >= sizeof(e->remote))
 		return;
 	e->used = true;
@@ -125,11 +137,12 @@ static bool list_version_fresh(struct authcache *c, int64_t now_us, uint64_t con
 {
 	int64_t version;
 	uint64_t read_on;
+	int window_ms;
 
 	if (c->list_version >= 0 && c->list_connects == connects &&
-	    now_us - c->list_checked_us <= c->window_us)
+	    now_us - c->list_checked_us <= c->list_window_us)
 		return true;
-	if (read(ctx, &version, &read_on) != 0)
+	if (read(ctx, &version, &window_ms, &read_on) != 0)
 		return false;
 	if (version != c->list_version || read_on != c->list_connects) {
 		if (c->bad != NULL)
@@ -139,6 +152,7 @@ static bool list_version_fresh(struct authcache *c, int64_t now_us, uint64_t con
 	c->list_version = version;
 	c->list_connects = read_on;
 	c->list_checked_us = now_us;
+	c->list_window_us = window_of(c, window_ms);
 	return read_on == connects;
 }
 
@@ -153,7 +167,7 @@ static struct authcache_bad *bad_slot_of(struct authcache *c,
 bool authcache_known_bad(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
 			 int64_t now_us, uint64_t connects, authcache_counter_fn *read, void *ctx)
 {
-	struct authcache_bad *b = c->window_us > 0 && c->bad != NULL ? bad_slot_of(c, digest) : NULL;
+	struct authcache_bad *b = c->cap_us > 0 && c->bad != NULL ? bad_slot_of(c, digest) : NULL;
 
 	if (b == NULL || !b->used || sodium_memcmp(b->digest, digest, TOKEN_DIGEST_LEN) != 0)
 		return false;
@@ -168,11 +182,11 @@ void authcache_remember_bad(struct authcache *c, const unsigned char digest[TOKE
 {
 	struct authcache_bad *b;
 
-	if (c->window_us <= 0)
+	if (c->cap_us <= 0)
 		return;
 	/* a version read before the lookup was sent: a key made after that
 	 * read and before the lookup would have been found */
-	if (c->list_version >= 0 && c->list_connects == connects &&
+	if (c->list_version >= 0 && c->list_connects == connects && c->list_window_us > 0 &&
 	    c->list_checked_us <= sent_us && (b = bad_slot_of(c, digest)) != NULL) {
 		b->used = true;
 		memcpy(b->digest, digest, TOKEN_DIGEST_LEN);

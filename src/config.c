@@ -43,10 +43,11 @@ static const struct config_entry config_table[] = {
 	    "ServerName reported by /System/Info"),
 	BOOL(migrate_on_start, "KEYFIN_MIGRATE_ON_START", "off",
 	     "apply pending migrations when `keyfin serve` starts"),
-	INT(auth_cache_ms, "KEYFIN_AUTH_CACHE_MS", "50", 0, CONFIG_AUTH_CACHE_MS_MAX,
-	    "milliseconds a worker answers from its memory of who a token is before it asks "
-	    "PostgreSQL whether anything was revoked; a revoking request waits as long before "
-	    "it answers (0: every request asks). The same on every instance"),
+	INT(auth_cache_ms, "KEYFIN_AUTH_CACHE_MS", "1000", 0, CONFIG_AUTH_CACHE_MS_MAX,
+	    "the most this instance's workers may use of the memory window, which lives in "
+	    "the database (`keyfin auth-cache`, 50 ms after migrate): how long a worker answers "
+	    "from its memory of who a token is before it asks PostgreSQL whether anything was "
+	    "revoked. Only lowers the database's window, never raises it (0: no memory here)"),
 	INT(activity_interval, "KEYFIN_ACTIVITY_INTERVAL", "60", 0, 86400,
 	    "seconds between two writes of a key's or session's DateLastActivity (0: every use)"),
 	INT(usage_interval, "KEYFIN_USAGE_INTERVAL", "60", 1, 3600,
@@ -192,7 +193,8 @@ static int config_read_file(const char *path, const char *values[], char *err, s
 	int lineno = 0, rc = 0;
 
 	if (f == NULL) {
-		snprintf(err, err_len, "KEYFIN_CONFIG: cannot open %s: %s", path, strerror(errno));
+		snprintf(err, err_len, "KEYFIN_CONFIG: cannot open %s: %s%s", path, strerror(errno),
+			 errno == EACCES ? " (run this as root or as the user keyfin runs as)" : "");
 		return -1;
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -234,6 +236,12 @@ int config_load(struct config *cfg, char *err, size_t err_len)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = default_workers();
+#ifdef KEYFIN_DEFAULT_CONFIG
+	/* a packaged build (debian/rules): its settings file when there is one,
+	 * so that `sudo -u keyfin keyfin key list` finds the database */
+	if (path == NULL && access(KEYFIN_DEFAULT_CONFIG, F_OK) == 0)
+		path = KEYFIN_DEFAULT_CONFIG;
+#endif
 	if (path != NULL && path[0] != '\0' && config_read_file(path, from_file, err, err_len) != 0)
 		return -1;
 	/* the environment wins over the file, the file over the default */
@@ -273,6 +281,9 @@ void config_print_help(FILE *out)
 {
 	fprintf(out, "Settings (environment variables, or lines `NAME = value` in the file\n"
 		"named by KEYFIN_CONFIG; the environment wins):\n");
+#ifdef KEYFIN_DEFAULT_CONFIG
+	fprintf(out, "  (without KEYFIN_CONFIG: %s when it exists)\n", KEYFIN_DEFAULT_CONFIG);
+#endif
 	for (size_t i = 0; i < CONFIG_COUNT; i++) {
 		const struct config_entry *e = &config_table[i];
 

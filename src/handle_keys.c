@@ -178,7 +178,7 @@ static bool list_send_kept(struct app *app, struct req *r, struct list_kept *k)
 
 	/* a version read from another server (after a failover) says
 	 * nothing of the kept one, even when the numbers agree */
-	if (k->len == 0 || store_key_list_version(app->store, &version) != STORE_OK ||
+	if (k->len == 0 || store_key_list_version(app->store, &version, NULL) != STORE_OK ||
 	    version != k->version || store_connects(app->store) != k->connects)
 		return false;
 	http_respond(r, 200, "application/json; charset=utf-8", k->body, k->len);

@@ -229,7 +229,7 @@ void handle_users_delete(struct app *app, struct req *r, struct caller *c, const
 
 	if (!load_user(app, r, arg, &u) || !only_admin(app, r, &u, &last))
 		return;
-	/* the last administrator: refused here, and by sql/0009_last_admin.sql
+	/* the last administrator: refused here, and by sql/0011_last_admin.sql
 	 * when another administrator went at the same moment (CONFLICT) */
 	st = last ? STORE_CONFLICT : store_user_delete(app->store, u.id);
 	if (st == STORE_CONFLICT) {

@@ -28,7 +28,7 @@
 #include "keyfin/token.h"
 #include "keyfin/worker.h"
 
-#define KEYFIN_VERSION "0.1.0"
+#define KEYFIN_VERSION "0.2.0-dev"
 
 static const char usage[] =
 	"usage: keyfin COMMAND [ARGS]\n"
@@ -50,6 +50,13 @@ static const char usage[] =
 	"  secret generate            print a new random server secret\n"
 	"  secret rotate              re-seal every stored key under the current (first)\n"
 	"                             secret; see README, \"Changing the server secret\"\n"
+	"  secret check               whether the secret given is the one this database's\n"
+	"                             keys were made under (exit 1 if not)\n"
+	"  secret adopt               make the current secret the database's: keys and\n"
+	"                             sessions made under another one stop working\n"
+	"  auth-cache                 print the memory window (ms) every instance uses\n"
+	"  auth-cache set MS          set it (0 to 1000; 50 after migrate); returns once\n"
+	"                             no worker can still use the old one\n"
 	"  help, --help               this text\n"
 	"  version, --version         the version\n"
 	"\n"
@@ -108,6 +115,74 @@ static struct store *open_store(void)
 	return s;
 }
 
+static const char secret_mismatch[] =
+	"keyfin: the server secret does not match this database: its keys and sessions\n"
+	"  were made under another secret (a database restored without the secret file\n"
+	"  it was backed up with, or next to a secret a new install made?).  Give keyfin\n"
+	"  the secret file backed up with this database (KEYFIN_SECRET_FILE).  To start\n"
+	"  over with this secret instead, `keyfin secret adopt`: every stored key and\n"
+	"  session then stops working.\n";
+
+/*
+ * Is the secret given the one this database's keys were made under
+ * (sql/0008_secret_check.sql)?  0: yes (recorded now if none was and
+ * `claim`); -1: no, said on stderr; 1: it could not be told (an error, or
+ * nothing recorded and not `claim`).
+ */
+static int check_secret(struct store *s, bool claim)
+{
+	unsigned char found[TOKEN_CHECK_LEN];
+	size_t found_len = 0;
+	enum store_status st;
+
+	st = store_secret_check(s, claim ? app.secrets.set[0].check : NULL, TOKEN_CHECK_LEN,
+				found, &found_len);
+	if (st == STORE_OK && found_len == 0 && claim)  /* recorded meanwhile by another */
+		st = store_secret_check(s, NULL, TOKEN_CHECK_LEN, found, &found_len);
+	if (st != STORE_OK || found_len == 0)
+		return 1;
+	if (token_check_match(&app.secrets, found, found_len) < 0) {
+		fputs(secret_mismatch, stderr);
+		log_msg(LOG_ERROR, "secret", "the server secret does not match this database");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Before `serve` starts: a database whose schema is older than this binary
+ * (it would fail every request) or whose keys were made under another
+ * secret (it would refuse every stored key with 401) stops the start with a
+ * message.  A database that cannot be reached now is no reason not to
+ * start (the workers answer 503 until it is back): both are then skipped,
+ * with a warning.  0: start; -1: do not.
+ */
+static int check_database(void)
+{
+	char err[256];
+	struct store *s = store_new(app.config.database_url, app.config.db_prepared,
+				    app.config.db_timeout, err, sizeof(err));
+	int version, rc = 0;
+
+	if (s == NULL || store_ready(s) != STORE_OK) {
+		log_msg(LOG_WARN, "start", "the database cannot be reached: its schema "
+			"and the server secret were not checked");
+		store_free(s);
+		return 0;
+	}
+	if (store_schema_version(s, &version) == STORE_OK && version < store_schema_wanted()) {
+		fprintf(stderr, "keyfin: the database's schema is version %d; this keyfin needs "
+			"version %d: run `keyfin migrate` first\n", version, store_schema_wanted());
+		log_msg(LOG_ERROR, "start", "schema version %d, this keyfin needs %d: "
+			"run `keyfin migrate`", version, store_schema_wanted());
+		rc = -1;
+	} else if (check_secret(s, true) < 0) {
+		rc = -1;
+	}
+	store_free(s);
+	return rc;
+}
+
 static int run_migrate(struct store *s)
 {
 	int applied;
@@ -162,6 +237,8 @@ static int cmd_serve(void)
 		if (rc != 0)
 			return 1;
 	}
+	if (check_database() != 0)
+		return 1;
 	labels = route_labels(&nlabels);
 	if (metrics_init(labels, nlabels) != 0)
 		log_msg(LOG_WARN, "metrics", "no shared memory for metrics: /metrics stays empty");
@@ -216,9 +293,8 @@ static int cmd_key(int argc, char **argv, struct store *s)
 		st = apikey_revoke(&app.secrets, s, argv[2], &cli_actor);
 		if (st != STORE_OK)
 			return 1;
-		/* as the API's DELETE: done once no worker can still accept it,
-		 * whatever KEYFIN_AUTH_CACHE_MS the servers were given */
-		revhold_wait(CONFIG_AUTH_CACHE_MS_MAX);
+		/* as the API's DELETE: done once no worker can still accept it */
+		revhold_wait(revhold_window(s));
 		return 0;
 	}
 	fputs(usage, stderr);
@@ -359,6 +435,12 @@ static int cmd_rotate(struct store *s)
 			"run it again\n", resealed);
 		return 1;
 	}
+	/* the keys are the current secret's now: it is the database's */
+	if (store_secret_check_set(s, app.secrets.set[0].check, TOKEN_CHECK_LEN) != STORE_OK) {
+		fprintf(stderr, "keyfin: could not record the current secret as the database's; "
+			"run it again\n");
+		return 1;
+	}
 	snprintf(target, sizeof(target), "%d keys re-sealed under the current secret",
 		 resealed);
 	if (store_audit_add(s, "secret.rotate", "Information", &cli_actor, target) != STORE_OK)
@@ -372,6 +454,89 @@ static int cmd_rotate(struct store *s)
 	return 0;
 }
 
+/* `auth-cache [set MS]`: the memory window, which lives in the database
+ * (sql/0007_auth_cache_window.sql) so that every instance uses one. */
+static int cmd_auth_cache(int argc, char **argv, struct store *s)
+{
+	int window, previous, was;
+	char target[96], *end;
+	long ms;
+
+	if (argc == 1) {
+		if (store_auth_cache_get(s, &window, &previous) != STORE_OK)
+			return 1;
+		printf("%d\n", window);
+		if (previous > window)
+			fprintf(stderr, "keyfin: a change is under way: revocations still wait "
+				"%d ms\n", previous);
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "set") != 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	ms = strtol(argv[2], &end, 10);
+	if (end == argv[2] || *end != '\0' || ms < 0 || ms > CONFIG_AUTH_CACHE_MS_MAX) {
+		fprintf(stderr, "keyfin: auth-cache set: expected milliseconds, 0 to %d\n",
+			CONFIG_AUTH_CACHE_MS_MAX);
+		return 2;
+	}
+	if (store_auth_cache_set(s, (int)ms, &was, &previous) != STORE_OK)
+		return 1;
+	snprintf(target, sizeof(target), "%d ms to %ld ms", was, ms);
+	if (store_audit_add(s, "settings.auth_cache", "Information", &cli_actor, target) != STORE_OK)
+		fprintf(stderr, "keyfin: could not record the change in the audit trail\n");
+	if (previous > ms) {
+		/* a worker may have read the old window just before the change
+		 * committed: revocations wait it until then */
+		fprintf(stderr, "keyfin: waiting %d ms for workers still using the old window\n",
+			previous);
+		revhold_wait(previous);
+	}
+	if (store_auth_cache_settled(s, (int)ms, previous) != STORE_OK) {
+		fprintf(stderr, "keyfin: the window is %ld ms, but revocations still wait %d ms: "
+			"run this command again\n", ms, previous);
+		return 1;
+	}
+	fprintf(stderr, "keyfin: the memory window is %ld ms on every instance (was %d ms); "
+		"KEYFIN_AUTH_CACHE_MS can only lower it for an instance\n", ms, was);
+	return 0;
+}
+
+/* `secret check`, `secret adopt`, `secret rotate` (generate needs no store). */
+static int cmd_secret(int argc, char **argv, struct store *s)
+{
+	int rc;
+
+	if (argc != 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "rotate") == 0)
+		return cmd_rotate(s);
+	if (strcmp(argv[1], "check") == 0) {
+		rc = check_secret(s, false);
+		if (rc == 0)
+			fprintf(stderr, "keyfin: the server secret is this database's\n");
+		else if (rc > 0)
+			fprintf(stderr, "keyfin: no secret is recorded in this database yet "
+				"(`keyfin serve` records its secret when it first starts)\n");
+		return rc < 0 ? 1 : 0;
+	}
+	if (strcmp(argv[1], "adopt") == 0) {
+		if (store_secret_check_set(s, app.secrets.set[0].check, TOKEN_CHECK_LEN) != STORE_OK)
+			return 1;
+		if (store_audit_add(s, "secret.adopt", "Warning", &cli_actor,
+				    "the current server secret made the database's") != STORE_OK)
+			fprintf(stderr, "keyfin: could not record this in the audit trail\n");
+		fprintf(stderr, "keyfin: the current server secret is now this database's; keys "
+			"and sessions made under another secret no longer work\n");
+		return 0;
+	}
+	fputs(usage, stderr);
+	return 2;
+}
+
 static int cmd_with_store(int argc, char **argv)
 {
 	struct store *s;
@@ -382,6 +547,10 @@ static int cmd_with_store(int argc, char **argv)
 	s = open_store();
 	if (s == NULL)
 		return 1;
+	if (strcmp(argv[0], "key") == 0 && check_secret(s, true) < 0) {
+		store_free(s);
+		return 1;
+	}
 	if (strcmp(argv[0], "migrate") == 0)
 		rc = argc == 1 ? (run_migrate(s) == 0 ? 0 : 1) : 2;
 	else if (strcmp(argv[0], "key") == 0)
@@ -389,7 +558,9 @@ static int cmd_with_store(int argc, char **argv)
 	else if (strcmp(argv[0], "audit") == 0)
 		rc = cmd_audit(argc, argv, s);
 	else if (strcmp(argv[0], "secret") == 0)
-		rc = argc == 2 && strcmp(argv[1], "rotate") == 0 ? cmd_rotate(s) : 2;
+		rc = cmd_secret(argc, argv, s);
+	else if (strcmp(argv[0], "auth-cache") == 0)
+		rc = cmd_auth_cache(argc, argv, s);
 	else
 		rc = cmd_user(argc, argv, s);
 	store_free(s);
@@ -431,7 +602,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "serve") == 0 && argc == 2)
 		return cmd_serve();
 	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "key") == 0 || strcmp(cmd, "user") == 0 ||
-	    strcmp(cmd, "audit") == 0 || strcmp(cmd, "secret") == 0)
+	    strcmp(cmd, "audit") == 0 || strcmp(cmd, "secret") == 0 ||
+	    strcmp(cmd, "auth-cache") == 0)
 		return cmd_with_store(argc - 1, argv + 1);
 	fputs(usage, stderr);
 	return 2;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
 #include "keyfin/priv.h"
+#include "keyfin/sdnotify.h"
 
 #define POOL_STOP_GRACE 30      /* seconds to finish requests in flight */
 
@@ -136,6 +138,13 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *r
 	}
 	last_spawn = time(NULL);
 	log_msg(LOG_INFO, "serve", "listening on %s with %d workers", cfg->listen, alive);
+	{
+		char state[320];
+
+		snprintf(state, sizeof(state), "READY=1\nSTATUS=listening on %.200s with %d workers",
+			 cfg->listen, alive);
+		sdnotify(state);
+	}
 
 	while (alive > 0 || (pending > 0 && stop_deadline == 0)) {
 		struct timespec tick = { 1, 0 };
@@ -146,14 +155,20 @@ int pool_run(const struct config *cfg, pool_worker_fn *worker, pool_reload_fn *r
 		pid_t pid;
 		int status;
 
-		if (sig == SIGHUP && stop_deadline == 0 && reload != NULL && reload(ctx) == 0) {
-			/* a planned replacement: no throttle, no error */
-			for (int i = 0; i < n; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGTERM);
-			replacing = alive;
+		if (sig == SIGHUP && stop_deadline == 0 && reload != NULL) {
+			sdnotify("RELOADING=1");
+			if (reload(ctx) == 0) {
+				/* a planned replacement: no throttle, no error */
+				for (int i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGTERM);
+				replacing = alive;
+			}
+			/* the socket never closed: ready all along */
+			sdnotify("READY=1");
 		}
 		if ((sig == SIGTERM || sig == SIGINT) && stop_deadline == 0) {
+			sdnotify("STOPPING=1");
 			log_msg(LOG_INFO, "stop", "stopping: finishing requests in flight");
 			stop_deadline = time(NULL) + POOL_STOP_GRACE;
 			for (int i = 0; i < n; i++)

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "keyfin/config.h"
+#include "keyfin/log.h"
 #include "keyfin/monotime.h"
 
 void revhold_begin(struct req *r)
@@ -11,10 +13,22 @@ void revhold_begin(struct req *r)
 	http_defer(r);
 }
 
-void revhold_end(struct req *r, int window_ms)
+int revhold_window(struct store *s)
+{
+	int ms;
+
+	if (store_hold_ms(s, &ms) == STORE_OK && ms >= 0 && ms <= CONFIG_AUTH_CACHE_MS_MAX)
+		return ms;
+	/* no answer: as long as any worker anywhere may remember */
+	log_msg(LOG_WARN, "revhold", "cannot read the window from the database: "
+		"holding the answer %d ms", CONFIG_AUTH_CACHE_MS_MAX);
+	return CONFIG_AUTH_CACHE_MS_MAX;
+}
+
+void revhold_end(struct req *r, struct store *s)
 {
 	if (r->status < 400 || r->status >= 500)
-		r->hold_ms = window_ms;
+		r->hold_ms = revhold_window(s);
 }
 
 static void sleep_ms(int64_t us)

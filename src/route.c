@@ -174,7 +174,7 @@ void route_dispatch(struct app *app, struct req *r, struct caller *c,
 			revhold_begin(r);
 		rt->handle(app, r, c, arg);
 		if (rt->revokes)
-			revhold_end(r, app->cfg->auth_cache_ms);
+			revhold_end(r, app->store);
 		return;
 	}
 	if (allow[0] != '\0')

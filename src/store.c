@@ -161,7 +161,7 @@ PGresult *store_exec(struct store *s, enum stmt id, const struct params *p,
 		if (strcmp(state, "23505") != 0)
 			metrics_db_error();
 		if (strcmp(state, "23505") == 0 || strcmp(state, "KF001") == 0) {
-			/* a unique key, or sql/0009_last_admin.sql, said no */
+			/* a unique key, or sql/0011_last_admin.sql, said no */
 			*st = STORE_CONFLICT;
 		} else if (strncmp(state, "22", 2) == 0) {
 			/* data exception: a value from the request PostgreSQL refused */
@@ -236,7 +236,7 @@ PGresult *store_one_row(struct store *s, enum stmt id, const struct params *p,
 }
 
 /* A statement without parameters that answers one number. */
-enum store_status store_counter(struct store *s, enum stmt id, int64_t *out)
+enum store_status store_counter2(struct store *s, enum stmt id, int64_t *out, int *second)
 {
 	struct params p = { .n = 0 };
 	enum store_status st;
@@ -245,8 +245,15 @@ enum store_status store_counter(struct store *s, enum stmt id, int64_t *out)
 	if (res == NULL)
 		return st == STORE_NOT_FOUND ? STORE_ERROR : st;
 	*out = store_col_int(res, 0, 0);
+	if (second != NULL)
+		*second = (int)store_col_int(res, 0, 1);
 	PQclear(res);
 	return STORE_OK;
+}
+
+enum store_status store_counter(struct store *s, enum stmt id, int64_t *out)
+{
+	return store_counter2(s, id, out, NULL);
 }
 
 /* A text field, cut to fit (a key list copies two a key: no printf). */
@@ -324,14 +331,86 @@ enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1])
 	return STORE_OK;
 }
 
-enum store_status store_generation(struct store *s, int64_t *generation)
+enum store_status store_secret_check(struct store *s, const unsigned char *claim, size_t len,
+				    unsigned char *out, size_t *out_len)
 {
-	return store_counter(s, STMT_GENERATION, generation);
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
+
+	if (claim != NULL)
+		param_bytes(&p, claim, len);
+	res = store_one_row(s, claim != NULL ? STMT_SECRET_CHECK_CLAIM : STMT_SECRET_CHECK_GET,
+			    &p, &st);
+	if (res == NULL)
+		return st == STORE_NOT_FOUND ? STORE_ERROR : st;
+	*out_len = PQgetisnull(res, 0, 0) ? 0 : store_col_bytes(out, len, res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_secret_check_set(struct store *s, const unsigned char *check, size_t len)
+{
+	struct params p = { .n = 0 };
+
+	param_bytes(&p, check, len);
+	return store_change(s, STMT_SECRET_CHECK_SET, &p, false);
+}
+
+enum store_status store_generation(struct store *s, int64_t *generation, int *window_ms)
+{
+	return store_counter2(s, STMT_GENERATION, generation, window_ms);
 }
 
 enum store_status store_ping(struct store *s)
 {
 	int64_t generation;
 
-	return store_generation(s, &generation);
+	return store_generation(s, &generation, NULL);
+}
+
+enum store_status store_hold_ms(struct store *s, int *hold_ms)
+{
+	int64_t ms;
+	enum store_status st = store_counter(s, STMT_HOLD_MS, &ms);
+
+	if (st == STORE_OK)
+		*hold_ms = (int)ms;
+	return st;
+}
+
+enum store_status store_auth_cache_get(struct store *s, int *window_ms, int *previous_ms)
+{
+	int64_t ms;
+	enum store_status st = store_counter2(s, STMT_AUTH_CACHE_GET, &ms, previous_ms);
+
+	if (st == STORE_OK)
+		*window_ms = (int)ms;
+	return st;
+}
+
+enum store_status store_auth_cache_set(struct store *s, int window_ms, int *was_ms,
+				       int *previous_ms)
+{
+	struct params p = { .n = 0 };
+	enum store_status st;
+	PGresult *res;
+
+	param_int(&p, window_ms);
+	res = store_one_row(s, STMT_AUTH_CACHE_SET, &p, &st);
+	if (res == NULL)
+		return st == STORE_NOT_FOUND ? STORE_ERROR : st;
+	*was_ms = (int)store_col_int(res, 0, 0);
+	*previous_ms = (int)store_col_int(res, 0, 1);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_status store_auth_cache_settled(struct store *s, int window_ms, int previous_ms)
+{
+	struct params p = { .n = 0 };
+
+	param_int(&p, window_ms);
+	param_int(&p, previous_ms);
+	return store_change(s, STMT_AUTH_CACHE_SETTLED, &p, false);
 }

@@ -28,11 +28,18 @@ enum stmt {
 	STMT_LOOKUP_TOKEN,
 	STMT_LOOKUP_TOKEN2,
 	STMT_GENERATION,
+	STMT_HOLD_MS,
+	STMT_AUTH_CACHE_GET,
+	STMT_AUTH_CACHE_SET,
+	STMT_AUTH_CACHE_SETTLED,
 	STMT_KEY_LIST_VERSION,
 	STMT_KEY_LIST_FOLD,
 	STMT_TOUCH_SESSION,
 	STMT_TOUCH_KEY,
 	STMT_SERVER_ID,
+	STMT_SECRET_CHECK_GET,
+	STMT_SECRET_CHECK_CLAIM,
+	STMT_SECRET_CHECK_SET,
 	STMT_KEY_INSERT,
 	STMT_KEY_LIST,
 	STMT_KEY_DELETE,
@@ -139,6 +146,8 @@ enum store_status store_change(struct store *s, enum stmt id, const struct param
 			       bool need_row);
 /* A statement that answers one number. */
 enum store_status store_counter(struct store *s, enum stmt id, int64_t *out);
+/* ... or two, the second an int (when `second` is not NULL). */
+enum store_status store_counter2(struct store *s, enum stmt id, int64_t *out, int *second);
 /* The row callback of a typed list: fills a TYPE from a row with FILL and
  * hands it to the caller's `each`.  NAME_each is the context to give
  * store_rows, NAME_row the callback. */

@@ -12,7 +12,8 @@
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
-				     struct store_principal *out, int64_t *generation)
+				     struct store_principal *out, int64_t *generation,
+				     int *window_ms)
 {
 	struct params p = { .n = 0 };
 	enum store_status st;
@@ -51,6 +52,7 @@ enum store_status store_lookup_token(struct store *s,
 	*generation = store_col_int(res, i, 15);
 	/* a rolled key past its grace is no key: its id for the record */
 	out->reused = store_col_bool(res, i, 16);
+	*window_ms = (int)store_col_int(res, i, 17);
 	PQclear(res);
 	return out->reused ? STORE_NOT_FOUND : STORE_OK;
 }
@@ -97,9 +99,9 @@ static void key_from_row(const PGresult *res, int i, struct store_key *key)
 	store_col_text(key->prefix, sizeof(key->prefix), res, i, 6);
 }
 
-enum store_status store_key_list_version(struct store *s, int64_t *version)
+enum store_status store_key_list_version(struct store *s, int64_t *version, int *window_ms)
 {
-	return store_counter(s, STMT_KEY_LIST_VERSION, version);
+	return store_counter2(s, STMT_KEY_LIST_VERSION, version, window_ms);
 }
 
 enum store_status store_key_list_fold(struct store *s, int64_t *folded)

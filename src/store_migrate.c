@@ -10,6 +10,39 @@
 #include "keyfin/migrate.h"
 #include "store_int.h"
 
+enum store_status store_schema_version(struct store *s, int *version)
+{
+	enum store_status st = store_ready(s);
+	PGresult *res;
+	PGconn *pg;
+
+	if (st != STORE_OK)
+		return st;
+	pg = s->c.pg;
+	PQsetnonblocking(pg, 0);        /* at start-up, as store_migrate */
+	/* no keyfin_migrations table: nothing applied yet */
+	res = PQexec(pg, "SELECT to_regclass('keyfin_migrations') IS NOT NULL");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM keyfin_migrations");
+	}
+	PQsetnonblocking(pg, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		log_msg(LOG_WARN, "migrate", "cannot read the schema version: %s",
+			PQresultErrorMessage(res));
+		PQclear(res);
+		return STORE_ERROR;
+	}
+	*version = strcmp(PQgetvalue(res, 0, 0), "f") == 0 ? 0 : atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return STORE_OK;
+}
+
+int store_schema_wanted(void)
+{
+	return migrations_count > 0 ? migrations[migrations_count - 1].version : 0;
+}
+
 enum store_status store_migrate(struct store *s, int *applied)
 {
 	enum store_status st = store_ready(s);

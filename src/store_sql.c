@@ -24,7 +24,7 @@
 	"INSERT INTO audit_log (event, actor, actor_user_id, remote_addr, client, target) "
 
 /* The key list's version: the sum of one row per connection that changed
- * a key (sql/0007_key_list_counts.sql). */
+ * a key (sql/0009_key_list_counts.sql). */
 #define KEY_LIST_VERSION "(SELECT sum(version)::int8 FROM keyfin_key_list_counts)"
 
 #define LOOKUP_SQL(MATCH, ADDR) \
@@ -32,7 +32,8 @@
 	"coalesce(u.name, ''), coalesce(u.is_admin, false), coalesce(u.is_disabled, false), " \
 	"(extract(epoch from s.last_activity_at) * 1000000)::int8, " \
 	"s.client, s.device_name, s.device_id, s.app_version, '', true, 0::int8, " \
-	"(SELECT generation FROM keyfin_revocation_counter), false " \
+	"(SELECT generation FROM keyfin_revocation_counter), false, " \
+	"(SELECT auth_cache_ms FROM keyfin_revocation_counter) " \
 	"FROM sessions s LEFT JOIN users u ON u.id = s.user_id " \
 	"WHERE s.token_digest " MATCH " " \
 	"UNION ALL " \
@@ -42,7 +43,8 @@
 	"k.allowed_ips IS NULL OR coalesce(" ADDR "::inet <<= ANY (k.allowed_ips), false), " \
 	"CASE WHEN k.expires_at IS NULL THEN 0 ELSE " \
 	"greatest((extract(epoch from k.expires_at - now()) * 1000000)::int8, 1) END, " \
-	"(SELECT generation FROM keyfin_revocation_counter), k.expires_at <= now() " \
+	"(SELECT generation FROM keyfin_revocation_counter), k.expires_at <= now(), " \
+	"(SELECT auth_cache_ms FROM keyfin_revocation_counter) " \
 	"FROM api_keys k WHERE k.key_digest " MATCH " " \
 	"AND (k.expires_at IS NULL OR k.expires_at > now() OR k.rolled_to IS NOT NULL)"
 
@@ -57,9 +59,29 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 	 * a key's allowed_ips here, where PostgreSQL knows CIDR. */
 	[STMT_LOOKUP_TOKEN] = { "lookup_token", 2, true, LOOKUP_SQL("= $1", "$2") },
 	[STMT_LOOKUP_TOKEN2] = { "lookup_token2", 3, true, LOOKUP_SQL("IN ($1, $2)", "$3") },
-	/* has anything been revoked (sql/0004_revocations.sql)? */
+	/* has anything been revoked (sql/0004_revocations.sql)?  With the
+	 * window this read lets a worker remember for (0007) */
 	[STMT_GENERATION] = { "generation", 0, true,
-		"SELECT generation FROM keyfin_revocation_counter" },
+		"SELECT generation, auth_cache_ms FROM keyfin_revocation_counter" },
+	/* how long a revoking answer is held, read after its commit (0007) */
+	[STMT_HOLD_MS] = { "hold_ms", 0, true,
+		"SELECT greatest(auth_cache_ms, coalesce(auth_cache_ms_previous, 0)) "
+		"FROM keyfin_revocation_counter" },
+	[STMT_AUTH_CACHE_GET] = { "auth_cache_get", 0, true,
+		"SELECT auth_cache_ms, coalesce(auth_cache_ms_previous, -1) FROM keyfin_revocation_counter" },
+	/* the old window (or one still held from a change under way) stays in
+	 * force for revocations until STMT_AUTH_CACHE_SETTLED; answers the
+	 * window it replaced and how long the old one may still be in use */
+	[STMT_AUTH_CACHE_SET] = { "auth_cache_set", 1, false,
+		"WITH was AS (SELECT auth_cache_ms FROM keyfin_revocation_counter FOR UPDATE) "
+		"UPDATE keyfin_revocation_counter r SET auth_cache_ms = $1::int, "
+		"auth_cache_ms_previous = greatest(r.auth_cache_ms, coalesce(r.auth_cache_ms_previous, 0)) "
+		"FROM was RETURNING was.auth_cache_ms, r.auth_cache_ms_previous" },
+	/* $2: the previous window this command set; another change since
+	 * (another command) is left for that command to settle */
+	[STMT_AUTH_CACHE_SETTLED] = { "auth_cache_settled", 2, true,
+		"UPDATE keyfin_revocation_counter SET auth_cache_ms_previous = NULL "
+		"WHERE auth_cache_ms = $1::int AND auth_cache_ms_previous = $2::int" },
 	[STMT_TOUCH_SESSION] = { "touch_session", 2, true,
 		"WITH s AS (UPDATE sessions SET last_activity_at = now() WHERE id = $1 "
 		"AND last_activity_at < now() - $2::int * interval '1 second' RETURNING user_id) "
@@ -70,6 +92,18 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"last_activity_at < now() - $2::int * interval '1 second')" },
 	[STMT_SERVER_ID] = { "server_id", 0, true,
 		"SELECT server_id FROM keyfin_server" },
+	/* which secret the keys were made under (sql/0008_secret_check.sql):
+	 * binary, a NULL for none recorded */
+	[STMT_SECRET_CHECK_GET] = { "secret_check_get", 0, true,
+		"SELECT secret_check FROM keyfin_server", .binary = true },
+	/* record $1 if none is, and answer what is recorded */
+	[STMT_SECRET_CHECK_CLAIM] = { "secret_check_claim", 1, true,
+		"WITH c AS (UPDATE keyfin_server SET secret_check = $1 WHERE secret_check IS NULL "
+		"RETURNING secret_check) "
+		"SELECT coalesce((SELECT secret_check FROM c), secret_check) FROM keyfin_server",
+		.binary = true },
+	[STMT_SECRET_CHECK_SET] = { "secret_check_set", 1, true,
+		"UPDATE keyfin_server SET secret_check = $1" },
 	/* One page of keys after id $1 (keyset paging: each key once, however
 	 * the table changes between pages); binary results (store_col_bytes, store_col_time):
 	 * the box and digest as bytes, no hex to make and undo. */
@@ -77,8 +111,9 @@ const struct stmt_def store_stmts[STMT_COUNT] = {
 		"SELECT id, app_name, key_sealed, created_at, last_activity_at, "
 		"key_digest, key_prefix, " KEY_LIST_VERSION " "
 		"FROM api_keys WHERE id > $1::int8 ORDER BY id LIMIT $2::int", .binary = true },
-	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true, "SELECT " KEY_LIST_VERSION },
-	/* rows of connections that are gone, folded into row 0 (0007) */
+	[STMT_KEY_LIST_VERSION] = { "key_list_version", 0, true,
+		"SELECT " KEY_LIST_VERSION ", (SELECT auth_cache_ms FROM keyfin_revocation_counter)" },
+	/* rows of connections that are gone, folded into row 0 (0009) */
 	[STMT_KEY_LIST_FOLD] = { "key_list_fold", 0, true, "SELECT keyfin_key_list_fold()" },
 	[STMT_KEY_DELETE] = { "key_delete", 7, true,
 		"WITH d AS (DELETE FROM api_keys WHERE key_digest IN ($1, $2) "

@@ -1,4 +1,4 @@
-/* Requests per key and hour (sql/0008_key_usage.sql), and the sessions
+/* Requests per key and hour (sql/0010_key_usage.sql), and the sessions
  * list: what the admin console reads beyond the key details. */
 #include "keyfin/store.h"
 

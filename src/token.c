@@ -10,6 +10,7 @@
 #define TOKEN_KDF_CONTEXT "keyfin01"
 #define TOKEN_KDF_DIGEST 1
 #define TOKEN_KDF_SEAL 2
+#define TOKEN_KDF_CHECK 3
 
 /* One secret of exactly 64 hex characters into set `i` of `keys`. */
 static int derive(struct token_keys *keys, int i, const char *hex, size_t len)
@@ -25,6 +26,8 @@ static int derive(struct token_keys *keys, int i, const char *hex, size_t len)
 					   TOKEN_KDF_DIGEST, TOKEN_KDF_CONTEXT, master);
 		crypto_kdf_derive_from_key(keys->set[i].seal_key, sizeof(keys->set[i].seal_key),
 					   TOKEN_KDF_SEAL, TOKEN_KDF_CONTEXT, master);
+		crypto_kdf_derive_from_key(keys->set[i].check, sizeof(keys->set[i].check),
+					   TOKEN_KDF_CHECK, TOKEN_KDF_CONTEXT, master);
 		rc = 0;
 	}
 	sodium_memzero(master, sizeof(master));
@@ -80,6 +83,16 @@ int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
 
 failed:
 	sodium_memzero(keys, sizeof(*keys));
+	return -1;
+}
+
+int token_check_match(const struct token_keys *keys, const unsigned char *check, size_t len)
+{
+	if (len != TOKEN_CHECK_LEN)
+		return -1;
+	for (int i = 0; i < keys->count; i++)
+		if (sodium_memcmp(keys->set[i].check, check, len) == 0)
+			return i;
 	return -1;
 }
 

@@ -63,7 +63,7 @@ enum auth_front {
 /*
  * Who the (non-blank) token of `c` is, for front mode: the same memory and
  * lookup as auth_require(), a revoked or expired key told apart from a
- * token keyfin never made (sql/0010_key_tombstones.sql), and no failed
+ * token keyfin never made (sql/0012_key_tombstones.sql), and no failed
  * credential counted against the address (Jellyfin's own tokens are
  * unknown here by design).  Checks no scope or address: the caller does.
  */

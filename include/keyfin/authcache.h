@@ -5,12 +5,18 @@
  *
  * Every change that takes a right away adds one to a revocation counter in
  * the same transaction (sql/0004_revocations.sql).  An entry is used only
- * while the worker has read the current counter within `window_us`
- * (KEYFIN_AUTH_CACHE_MS), measured from when it *sent* the query that read
- * it; a revoking request's answer is held back as long (src/revhold.c).  So
- * a request that arrives after that answer finds every worker either having
- * read the new counter (which empties its memory) or past its window and
- * asking again.  A counter that cannot be read is no answer from memory.
+ * while the worker has read the current counter within a window, measured
+ * from when it *sent* the query that read it; a revoking request's answer
+ * is held back as long (src/revhold.c).  So a request that arrives after
+ * that answer finds every worker either having read the new counter (which
+ * empties its memory) or past its window and asking again.  A counter that
+ * cannot be read is no answer from memory.
+ *
+ * The window is the database's, the same for every instance: each read of
+ * the counter also reads it (sql/0007_auth_cache_window.sql), and the
+ * window a read allows counts from that read only.  KEYFIN_AUTH_CACHE_MS
+ * (`cap_us`) can only lower it for this worker, never raise it past what
+ * the revokers of other instances wait.
  *
  * Any other counter value than the one known empties the memory (a lower
  * one too: a database restored from a backup), and so does a value read on
@@ -57,23 +63,29 @@ struct authcache {
 	int64_t list_version;           /* the key list's version last read; -1: none */
 	int64_t list_checked_us;        /* when the query that read it was sent */
 	uint64_t list_connects;         /* the connection it was read on */
-	int64_t window_us;              /* 0: remember nothing */
+	int64_t list_window_us;         /* the window that read allows */
+	int64_t cap_us;                 /* KEYFIN_AUTH_CACHE_MS; 0: remember nothing */
+	int64_t window_us;              /* the window the last counter read allows */
 	int64_t generation;             /* the newest read; -1: none yet */
 	int64_t checked_us;             /* when the query that read it was sent */
 	uint64_t connects;              /* the connection it was read on */
 };
 
-/* Reads the revocation counter now, and says on which connection (the
- * store's count of connections made): 0, or -1 when it cannot be read. */
-typedef int authcache_counter_fn(void *ctx, int64_t *generation, uint64_t *connects);
+/* Reads the revocation counter now, with the database's window, and says
+ * on which connection (the store's count of connections made): 0, or -1
+ * when it cannot be read. */
+typedef int authcache_counter_fn(void *ctx, int64_t *generation, int *window_ms,
+				 uint64_t *connects);
 
-void authcache_init(struct authcache *c, int window_ms);
+/* `cap_ms`: the most this worker may use of the database's window. */
+void authcache_init(struct authcache *c, int cap_ms);
 void authcache_release(struct authcache *c);
 /* Forget every token remembered (this worker revoked something itself). */
 void authcache_forget(struct authcache *c);
 
-/* A counter read by a query sent at `sent_us` on connection `connects`. */
-void authcache_saw(struct authcache *c, int64_t generation, int64_t sent_us,
+/* A counter (and window) read by a query sent at `sent_us` on connection
+ * `connects`. */
+void authcache_saw(struct authcache *c, int64_t generation, int window_ms, int64_t sent_us,
 		   uint64_t connects);
 
 /*
@@ -88,10 +100,10 @@ struct authcache_entry *authcache_recall(struct authcache *c,
 					 authcache_counter_fn *read, void *ctx);
 
 /* Remember what a lookup sent at `sent_us` on connection `connects` said,
- * with the counter it read. */
+ * with the counter and window it read. */
 void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DIGEST_LEN],
 			const char *remote, const struct store_principal *who,
-			int64_t generation, int64_t sent_us, uint64_t connects);
+			int64_t generation, int window_ms, int64_t sent_us, uint64_t connects);
 
 /*
  * Tokens known not to exist, so that one that keeps coming back (a revoked
@@ -99,7 +111,8 @@ void authcache_remember(struct authcache *c, const unsigned char digest[TOKEN_DI
  * Any change to any key raises the key list's version
  * (sql/0005_key_list_version.sql), so an entry is believed only while the
  * version it was made with is still the current one, read within the
- * window (on the current connection), as for the revocation counter: a key
+ * window that read allows (on the current connection), as for the
+ * revocation counter: a key
  * created (or imported with a known token) afterwards is never refused
  * for longer than the window.  `read` reads the version.  Bounded: a flood
  * of random tokens only takes turns in AUTHCACHE_BAD_SLOTS slots.

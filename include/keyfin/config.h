@@ -23,7 +23,7 @@ struct config {
 	bool migrate_on_start;
 	int activity_interval;
 	int usage_interval;
-	int auth_cache_ms;              /* <= CONFIG_AUTH_CACHE_MS_MAX */
+	int auth_cache_ms;              /* a cap on the database's window, <= CONFIG_AUTH_CACHE_MS_MAX */
 	bool db_prepared;
 	int db_timeout;                 /* ms */
 	int max_body;

@@ -2,10 +2,13 @@
  * revhold: the rule "a revoking answer is held back", in one place.
  *
  * A worker answers from its memory of who a token is while it read the
- * revocation counter within KEYFIN_AUTH_CACHE_MS (src/authcache.c).  So a
- * request that takes a right away (the `revokes` routes of src/route.c)
- * may answer only once every worker anywhere has either read the new
- * counter or is past its window: KEYFIN_AUTH_CACHE_MS after its commit.
+ * revocation counter within the window that read gave it (the database's,
+ * src/authcache.c).  So a request that takes a right away (the `revokes`
+ * routes of src/route.c) may answer only once every worker anywhere has
+ * either read the new counter or is past its window: the database's window
+ * after its commit, read after the commit (a window raised before the
+ * commit is then seen; while a lowering is under way, the old one counts:
+ * sql/0007_auth_cache_window.sql).
  *
  * route.c marks such a request (revhold_begin: its whole answer is kept in
  * memory, since libfcgi writes whenever its 8 KiB buffer fills) and says
@@ -25,6 +28,7 @@
 
 #include "keyfin/conns.h"
 #include "keyfin/http.h"
+#include "keyfin/store.h"
 
 #define REVHOLD_MAX 32
 
@@ -41,9 +45,12 @@ struct revhold {
 
 /* In the route: a request that may revoke keeps its answer in memory. */
 void revhold_begin(struct req *r);
-/* ... and after its handler: hold it `window_ms` unless nothing changed
+/* ... and after its handler: hold it for the window unless nothing changed
  * (a 4xx); a 5xx is held too (it may come after a commit). */
-void revhold_end(struct req *r, int window_ms);
+void revhold_end(struct req *r, struct store *s);
+/* The window to hold a revocation for, read now (after its commit);
+ * CONFIG_AUTH_CACHE_MS_MAX when it cannot be read. */
+int revhold_window(struct store *s);
 
 /* Nothing held; a request whose answer is sent goes back to `conns`. */
 void revhold_init(struct revhold *h, struct conns *conns);
@@ -55,7 +62,7 @@ void revhold_keep(struct revhold *h, FCGX_Request *fr, int hold_ms, char *answer
 int revhold_send_due(struct revhold *h, bool wait);
 
 /* After a revocation committed outside a worker (`keyfin key revoke`):
- * wait `ms`. */
+ * wait `ms` (revhold_window). */
 void revhold_wait(int ms);
 
 #endif

@@ -152,8 +152,25 @@ enum store_status store_ping(struct store *s);
 STORE_MUST_CHECK
 enum store_status store_migrate(struct store *s, int *applied);
 
+/* The newest migration applied to the database (0: none), and the newest
+ * this binary carries. */
+STORE_MUST_CHECK
+enum store_status store_schema_version(struct store *s, int *version);
+int store_schema_wanted(void);
+
 STORE_MUST_CHECK
 enum store_status store_server_id(struct store *s, char out[STORE_ID_LEN + 1]);
+
+/* The check value of the secret this database's keys were made under
+ * (sql/0008_secret_check.sql) into `out` (`len` bytes), `out_len` 0 when
+ * none is recorded.  With `claim` (`len` bytes), that value is recorded
+ * first when none is. */
+STORE_MUST_CHECK
+enum store_status store_secret_check(struct store *s, const unsigned char *claim, size_t len,
+				    unsigned char *out, size_t *out_len);
+/* Record `check` as the database's, whatever was. */
+STORE_MUST_CHECK
+enum store_status store_secret_check_set(struct store *s, const unsigned char *check, size_t len);
 
 /* `digests`: the token under each of the `count` secrets in force
  * (token_digests()). */
@@ -161,16 +178,37 @@ STORE_MUST_CHECK
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
-				     struct store_principal *out, int64_t *generation);
+				     struct store_principal *out, int64_t *generation,
+				     int *window_ms);
 
 /* The revocation generation (sql/0004_revocations.sql): it grows with every
  * change that takes a right away.  store_lookup_token gives the one its
- * answer was read with. */
+ * answer was read with.  `window_ms` (when not NULL): the memory window
+ * read with it (sql/0007_auth_cache_window.sql), as store_lookup_token
+ * gives it too. */
 STORE_MUST_CHECK
-enum store_status store_generation(struct store *s, int64_t *generation);
+enum store_status store_generation(struct store *s, int64_t *generation, int *window_ms);
+
+/* How long a revoking answer is held back, read after its commit: the
+ * database's window, or the one it replaced while a change is under way. */
+STORE_MUST_CHECK
+enum store_status store_hold_ms(struct store *s, int *hold_ms);
+
+/* The database's window; `previous_ms` -1 unless a change is under way. */
+STORE_MUST_CHECK
+enum store_status store_auth_cache_get(struct store *s, int *window_ms, int *previous_ms);
+
+/* Set the window: `was_ms` gets the one it replaced, `previous_ms` how long
+ * a worker may still use the old one (revocations hold that long until
+ * store_auth_cache_settled is called, `previous_ms` after this returned). */
+STORE_MUST_CHECK
+enum store_status store_auth_cache_set(struct store *s, int window_ms, int *was_ms,
+				       int *previous_ms);
+STORE_MUST_CHECK
+enum store_status store_auth_cache_settled(struct store *s, int window_ms, int previous_ms);
 
 /* Front mode (src/front.c): *gone is true when the token of `digests`
- * was a keyfin key that has been deleted (sql/0010_key_tombstones.sql) or
+ * was a keyfin key that has been deleted (sql/0012_key_tombstones.sql) or
  * has expired, false when keyfin never made it. */
 STORE_MUST_CHECK
 enum store_status store_key_gone(struct store *s,
@@ -198,11 +236,12 @@ enum store_status store_key_list(struct store *s,
 /* The key list's version (sql/0005_key_list_version.sql): any change to
  * any key raises it.  store_key_list sets `version` (when not NULL) to the
  * one its rows were read with when the whole list came in one page, else
- * to -1 (or -2 for no keys at all: no version was read). */
+ * to -1 (or -2 for no keys at all: no version was read).  `window_ms`
+ * (when not NULL): the memory window read with it. */
 STORE_MUST_CHECK
-enum store_status store_key_list_version(struct store *s, int64_t *version);
+enum store_status store_key_list_version(struct store *s, int64_t *version, int *window_ms);
 /* Folds the version rows of database connections that are gone into one
- * (sql/0007_key_list_counts.sql); *folded: how many. */
+ * (sql/0009_key_list_counts.sql); *folded: how many. */
 STORE_MUST_CHECK
 enum store_status store_key_list_fold(struct store *s, int64_t *folded);
 
@@ -359,7 +398,7 @@ STORE_MUST_CHECK
 enum store_status store_session_sign_out(struct store *s, int64_t id,
 					 const struct store_actor *by);
 
-/* Requests per key and hour (src/usage.c, sql/0008_key_usage.sql). */
+/* Requests per key and hour (src/usage.c, sql/0010_key_usage.sql). */
 struct store_usage_row {
 	int64_t key_id;
 	int64_t hour_s;         /* the hour's start, epoch seconds */

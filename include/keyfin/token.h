@@ -27,12 +27,16 @@
 	(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOKEN_HEX_LEN)
 
 #define TOKEN_SECRETS_MAX 2
+#define TOKEN_CHECK_LEN 32
 
 struct token_keys {
 	int count;                      /* secrets in force; [0] is the current one */
 	struct {
 		unsigned char digest_key[crypto_generichash_KEYBYTES];
 		unsigned char seal_key[crypto_secretbox_KEYBYTES];
+		/* a third sub-key, stored in the database (keyfin_server.secret_check)
+		 * to tell whether a secret is the one its keys were made under */
+		unsigned char check[TOKEN_CHECK_LEN];
 	} set[TOKEN_SECRETS_MAX];
 };
 
@@ -49,6 +53,10 @@ int token_keys_from_hex(struct token_keys *keys, const char *hex, size_t len,
 int token_keys_load(struct token_keys *keys, const char *file, const char *value,
 		    char *err, size_t err_len)
 	__attribute__((warn_unused_result));
+
+/* Which secret in force has this check value (sql/0008_secret_check.sql):
+ * its index, or -1 for none. */
+int token_check_match(const struct token_keys *keys, const unsigned char *check, size_t len);
 
 /* A new random secret, as 64 hex characters and a NUL. */
 void token_secret_generate(char out[TOKEN_SECRET_HEX_LEN + 1]);

@@ -5,7 +5,7 @@
  * sums to PostgreSQL at most once every KEYFIN_USAGE_INTERVAL seconds
  * (usage_write, from the worker's loop, and once more when it stops), where
  * they are added to those of every other worker and instance
- * (sql/0008_key_usage.sql).  A database that is away keeps the counts in
+ * (sql/0010_key_usage.sql).  A database that is away keeps the counts in
  * memory for the next write.
  */
 #ifndef KEYFIN_USAGE_H

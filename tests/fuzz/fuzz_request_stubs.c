@@ -41,16 +41,16 @@ uint64_t store_connects(const struct store *s)
 	return 0;
 }
 
-enum store_status store_generation(struct store *s, int64_t *generation)
+enum store_status store_generation(struct store *s, int64_t *generation, int *window_ms)
 {
-	(void)s, (void)generation;
+	(void)s, (void)generation, (void)window_ms;
 	reached("store_generation");
 	return STORE_ERROR;
 }
 
-enum store_status store_key_list_version(struct store *s, int64_t *version)
+enum store_status store_key_list_version(struct store *s, int64_t *version, int *window_ms)
 {
-	(void)s, (void)version;
+	(void)s, (void)version, (void)window_ms;
 	reached("store_key_list_version");
 	return STORE_ERROR;
 }
@@ -67,9 +67,11 @@ enum store_status store_key_reused(struct store *s, int64_t id, const char *remo
 enum store_status store_lookup_token(struct store *s,
 				     const unsigned char digests[TOKEN_SECRETS_MAX][TOKEN_DIGEST_LEN],
 				     int count, const char *remote_addr,
-				     struct store_principal *out, int64_t *generation)
+				     struct store_principal *out, int64_t *generation,
+				     int *window_ms)
 {
 	(void)s, (void)digests, (void)count, (void)remote_addr, (void)out, (void)generation;
+	(void)window_ms;
 	reached("store_lookup_token");
 	return STORE_ERROR;
 }

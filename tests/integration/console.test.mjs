@@ -188,7 +188,7 @@ test('the last administrator cannot be deleted, demoted or disabled: a 4xx that 
   assert.equal((await admin('GET', '/Auth/Keys')).status, 200, 'still an administrator');
 });
 
-test('the last administrator stays one by hand in SQL too (sql/0009_last_admin.sql)', async () => {
+test('the last administrator stays one by hand in SQL too (sql/0011_last_admin.sql)', async () => {
   await onlyAdmin();
   const url = await S.databaseUrl();
   for (const sql of ['UPDATE users SET is_admin = false', 'UPDATE users SET is_disabled = true WHERE is_admin',

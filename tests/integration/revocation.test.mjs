@@ -132,7 +132,7 @@ test('the revocation generation counts what takes rights away, not what uses the
   assert.ok(await lv() > v0, 'a new key raises the list version');
 });
 
-// sql/0007_key_list_counts.sql: the list's version is a sum of one row per
+// sql/0009_key_list_counts.sql: the list's version is a sum of one row per
 // connection; creations on many connections at once, revocations among
 // them, never wait for one another in a cycle, and folding the rows of
 // connections that are gone keeps the sum.

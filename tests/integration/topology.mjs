@@ -64,13 +64,14 @@ export class Topology {
     return this;
   }
 
-  // A `keyfin serve` on 127.0.0.1:<port>.  Its stderr goes to
+  // A `keyfin serve` on 127.0.0.1:<port> (`bin`: another keyfin binary,
+  // e.g. the previous release's).  Its stderr goes to
   // topo/log/keyfin-<name>.log and to `inst.log`.
-  async startInstance(name, { workers = 2, env = {}, wait = true, port } = {}) {
+  async startInstance(name, { workers = 2, env = {}, wait = true, port, bin = BIN } = {}) {
     port = port ?? await freePort();
     const logPath = path.join(this.dir, 'log', `keyfin-${name}.log`);
     const logFd = fs.openSync(logPath, 'a');
-    const child = spawn(BIN, ['serve'], {
+    const child = spawn(bin, ['serve'], {
       env: {
         PATH: process.env.PATH,
         // `make asan`: the sanitizer settings reach every instance

@@ -12,12 +12,13 @@
 
 struct counter {
 	int64_t value;
+	int window_ms;                  /* the database's window */
 	uint64_t connects;
 	bool down;
 	int reads;
 };
 
-static int read_counter(void *ctx, int64_t *generation, uint64_t *connects)
+static int read_counter(void *ctx, int64_t *generation, int *window_ms, uint64_t *connects)
 {
 	struct counter *k = ctx;
 
@@ -26,6 +27,7 @@ static int read_counter(void *ctx, int64_t *generation, uint64_t *connects)
 	if (k->down)
 		return -1;
 	*generation = k->value;
+	*window_ms = k->window_ms;
 	return 0;
 }
 
@@ -59,8 +61,9 @@ static int setup(void **state)
 	static struct fixture f;
 
 	memset(&f, 0, sizeof(f));
-	authcache_init(&f.cache, WINDOW_MS);
+	authcache_init(&f.cache, 1000);        /* KEYFIN_AUTH_CACHE_MS unset */
 	f.counter.value = 7;
+	f.counter.window_ms = WINDOW_MS;
 	f.counter.connects = 1;
 	digest_of(1, f.d1);
 	digest_of(2, f.d2);
@@ -81,8 +84,8 @@ static void remember(struct fixture *f, int64_t expires_in_us)
 {
 	struct store_principal p = key_principal(42, expires_in_us);
 
-	authcache_remember(&f->cache, f->d1, "10.0.0.1", &p, f->counter.value, 0,
-			   f->counter.connects);
+	authcache_remember(&f->cache, f->d1, "10.0.0.1", &p, f->counter.value,
+			   f->counter.window_ms, 0, f->counter.connects);
 }
 
 static struct authcache_entry *recall(struct fixture *f, const unsigned char *d,
@@ -204,7 +207,7 @@ static void test_capacity_and_eviction(void **state)
 		struct store_principal p = key_principal(i, 0);
 
 		digest_of(i, d);
-		authcache_remember(&f->cache, d, "", &p, 7, 0, 1);
+		authcache_remember(&f->cache, d, "", &p, 7, WINDOW_MS, 0, 1);
 	}
 	for (int i = 0; i < AUTHCACHE_SLOTS; i++) {
 		digest_of(i, d);
@@ -216,7 +219,7 @@ static void test_capacity_and_eviction(void **state)
 	{
 		struct store_principal p = key_principal(999, 0);
 
-		authcache_remember(&f->cache, same_slot, "", &p, 7, 0, 1);
+		authcache_remember(&f->cache, same_slot, "", &p, 7, WINDOW_MS, 0, 1);
 	}
 	digest_of(0, d);
 	assert_null(recall(f, d, "", MS));
@@ -231,6 +234,65 @@ static void test_window_zero_remembers_nothing(void **state)
 	authcache_init(&f->cache, 0);
 	remember(f, 0);
 	assert_null(recall(f, f->d1, "10.0.0.1", 0));
+}
+
+/* The window is the database's: KEYFIN_AUTH_CACHE_MS (the cap) lowers it,
+ * never raises it. */
+static void test_cap_only_lowers(void **state)
+{
+	struct fixture *f = *state;
+
+	/* a cap above the database's window: the database's counts */
+	remember(f, 0);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS - 1) * MS));
+	assert_int_equal(f->counter.reads, 0);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 1) * MS));
+	assert_int_equal(f->counter.reads, 1);  /* past the database's window */
+	/* a cap below it: the cap counts */
+	authcache_release(&f->cache);
+	authcache_init(&f->cache, 10);
+	f->counter.reads = 0;
+	remember(f, 0);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", 10 * MS));
+	assert_int_equal(f->counter.reads, 0);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", 11 * MS));
+	assert_int_equal(f->counter.reads, 1);
+}
+
+static void test_database_window_zero_remembers_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	f->counter.window_ms = 0;
+	remember(f, 0);
+	assert_null(recall(f, f->d1, "10.0.0.1", 0));
+	assert_null(recall(f, f->d1, "10.0.0.1", 1 * MS));
+}
+
+/* Each read's window counts from that read: a window read later is not
+ * applied to an older read of the counter. */
+static void test_window_follows_each_read(void **state)
+{
+	struct fixture *f = *state;
+
+	remember(f, 0);                         /* read at 0 with 50 ms */
+	/* the database's window is lowered to 10: the next read says so */
+	f->counter.window_ms = 10;
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 1) * MS));
+	assert_int_equal(f->counter.reads, 1);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 11) * MS));
+	assert_int_equal(f->counter.reads, 1);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 12) * MS));
+	assert_int_equal(f->counter.reads, 2);  /* 10 ms after the last read */
+	/* raised to 1000 by a read at 62 ms: that read's window, from 62 ms */
+	f->counter.window_ms = 1000;
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 23) * MS));
+	assert_int_equal(f->counter.reads, 3);
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 12 + 1000) * MS));
+	assert_int_equal(f->counter.reads, 3);
+	/* ... and it is still 1000 at most, past the cap of the first read */
+	assert_non_null(recall(f, f->d1, "10.0.0.1", (WINDOW_MS + 24 + 1000) * MS));
+	assert_int_equal(f->counter.reads, 4);
 }
 
 /* The memory of unknown tokens: `counter` stands for the key list's version. */
@@ -314,6 +376,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ten_second_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_and_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_zero_remembers_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cap_only_lowers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_window_zero_remembers_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_follows_each_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_needs_a_version_read_before, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_forgotten_when_a_key_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_version_read_after_lookup_is_not_used, setup, teardown),

@@ -1,4 +1,4 @@
--- keyfin schema, version 7: the key list's version without one hot row.
+-- keyfin schema, version 9: the key list's version without one hot row.
 --
 -- 0005 kept the version of the key list in the revocation counter's one
 -- row, raised by every statement that changes a key: every key creation
@@ -19,7 +19,9 @@
 --
 -- Expand, for one release: instances of the previous release still read
 -- `keyfin_revocations` (`generation`, `key_list_version`), so that name is
--- now a view of the counter and the sum.  A later release drops the view.
+-- now a view of the counter and the sum, with every column the table had
+-- (tests/integration/upgrade.test.mjs runs 0.1.0 beside this release).  A
+-- later release drops the view.
 CREATE TABLE keyfin_key_list_counts (
     pid      integer PRIMARY KEY,
     version  bigint NOT NULL DEFAULT 0
@@ -28,11 +30,14 @@ CREATE TABLE keyfin_key_list_counts (
 INSERT INTO keyfin_key_list_counts (pid, version)
     SELECT 0, key_list_version FROM keyfin_revocations;
 
+-- expand: the old name stays, as a view with every column it had
 ALTER TABLE keyfin_revocations RENAME TO keyfin_revocation_counter;
+-- expand: the view below still has key_list_version, now the sum
 ALTER TABLE keyfin_revocation_counter DROP COLUMN key_list_version;
 CREATE VIEW keyfin_revocations AS
     SELECT c.only_row, c.generation,
-           (SELECT sum(version) FROM keyfin_key_list_counts)::bigint AS key_list_version
+           (SELECT sum(version) FROM keyfin_key_list_counts)::bigint AS key_list_version,
+           c.auth_cache_ms, c.auth_cache_ms_previous
     FROM keyfin_revocation_counter c;
 
 -- 0004's functions, on the counter's new name

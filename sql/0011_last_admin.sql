@@ -1,4 +1,4 @@
--- keyfin schema, version 9: there is always an administrator.
+-- keyfin schema, version 11: there is always an administrator.
 -- The handlers refuse to delete, demote or disable the last enabled
 -- administrator (src/handle_users.c), but two administrators demoting each
 -- other at the same moment would each see the other still there.  This

@@ -1,4 +1,4 @@
--- keyfin schema, version 10: the digests of deleted keys, for front mode
+-- keyfin schema, version 12: the digests of deleted keys, for front mode
 -- (KEYFIN_UPSTREAM: keyfin in front of a real Jellyfin, docs/front.md).
 -- There a token keyfin does not know goes on to Jellyfin (its own sessions
 -- and keys), so a revoked keyfin key must be told apart from a token that

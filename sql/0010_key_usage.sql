@@ -1,4 +1,4 @@
--- keyfin schema, version 8: how much each key is used, per hour.
+-- keyfin schema, version 10: how much each key is used, per hour.
 -- Workers count a key's requests in memory and add them here at most once
 -- a minute (KEYFIN_USAGE_INTERVAL, src/usage.c), so the hot path stays
 -- without writes; GET /keyfin/v1/keys/{id}/usage reads the last 7 days.

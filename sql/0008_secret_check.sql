@@ -1,0 +1,15 @@
+-- keyfin schema, version 8: which server secret this database's keys were
+-- made under.  A database restored without its secret file (or next to a
+-- secret a fresh install made) would otherwise start and refuse every
+-- stored key and session with 401, silently.  `secret_check` holds a
+-- sub-key derived from the current secret (crypto_kdf, id 3: it tells
+-- nothing of the other sub-keys, src/token.c); `keyfin serve` and the key
+-- commands record it when there is none and refuse to start when none of
+-- the secrets they were given has it.  `keyfin secret rotate` records the
+-- current secret once it has re-sealed the keys; `keyfin secret adopt`
+-- records it on purpose, giving up what was made under another one.
+--
+-- Expand only: keyfin 0.1.0 neither reads nor writes it (do not rotate the
+-- secret with 0.1.0 once this is applied: its rotate would leave the old
+-- secret recorded).
+ALTER TABLE keyfin_server ADD COLUMN secret_check bytea;
