@@ -1,6 +1,8 @@
 /*
  * keyfin: a Jellyfin-compatible API-key service.  This file parses the
- * command line, runs the sub-commands, and is the only place that exits.
+ * command line, runs `serve` and `migrate`, hands the other sub-commands
+ * their database (src/cli.c, src/cli_secret.c), and is the only place that
+ * exits.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -12,10 +14,8 @@
 
 #include <sodium.h>
 
-#include "keyfin/account.h"
-#include "keyfin/apikey.h"
 #include "keyfin/app.h"
-#include "keyfin/audit.h"
+#include "keyfin/cli.h"
 #include "keyfin/config.h"
 #include "keyfin/log.h"
 #include "keyfin/metrics.h"
@@ -30,44 +30,9 @@
 
 #define KEYFIN_VERSION "0.2.0-dev"
 
-static const char usage[] =
-	"usage: keyfin COMMAND [ARGS]\n"
-	"\n"
-	"A Jellyfin-compatible API-key service: nginx hands the Jellyfin API to\n"
-	"`keyfin serve`, which keeps keys, users and sessions in PostgreSQL.\n"
-	"\n"
-	"Commands:\n"
-	"  serve                      run the FastCGI worker pool (foreground)\n"
-	"  migrate                    apply pending database migrations\n"
-	"  key create APP             create an API key for APP and print it once\n"
-	"  key list                   list keys: key, app, created, last activity\n"
-	"  key revoke KEY             revoke a key\n"
-	"  user add NAME [--admin] [--if-missing]\n"
-	"                             create a user; the password is read from\n"
-	"                             KEYFIN_USER_PASSWORD or the first line of stdin\n"
-	"  user unlock NAME           lift a lockout after failed logins\n"
-	"  audit [LIMIT]              the newest LIMIT (default 50) audit records\n"
-	"  secret generate            print a new random server secret\n"
-	"  secret rotate              re-seal every stored key under the current (first)\n"
-	"                             secret; see README, \"Changing the server secret\"\n"
-	"  secret check               whether the secret given is the one this database's\n"
-	"                             keys were made under (exit 1 if not)\n"
-	"  secret adopt               make the current secret the database's: keys and\n"
-	"                             sessions made under another one stop working\n"
-	"  auth-cache                 print the memory window (ms) every instance uses\n"
-	"  auth-cache set MS          set it (0 to 1000; 50 after migrate); returns once\n"
-	"                             no worker can still use the old one\n"
-	"  help, --help               this text\n"
-	"  version, --version         the version\n"
-	"\n"
-	"Exit status: 0 done, 1 failed, 2 usage error.\n\n";
-
 /* The settings and secrets, for the command line and for `serve` (whose
  * workers inherit it: src/worker.c). */
 static struct app app = { .cfg = &app.config, .keys = &app.secrets };
-
-/* How the audit trail names what the command line does. */
-static const struct store_actor cli_actor = { "command line", NULL, "local", "keyfin" };
 
 static int load_config(void)
 {
@@ -115,40 +80,6 @@ static struct store *open_store(void)
 	return s;
 }
 
-static const char secret_mismatch[] =
-	"keyfin: the server secret does not match this database: its keys and sessions\n"
-	"  were made under another secret (a database restored without the secret file\n"
-	"  it was backed up with, or next to a secret a new install made?).  Give keyfin\n"
-	"  the secret file backed up with this database (KEYFIN_SECRET_FILE).  To start\n"
-	"  over with this secret instead, `keyfin secret adopt`: every stored key and\n"
-	"  session then stops working.\n";
-
-/*
- * Is the secret given the one this database's keys were made under
- * (sql/0008_secret_check.sql)?  0: yes (recorded now if none was and
- * `claim`); -1: no, said on stderr; 1: it could not be told (an error, or
- * nothing recorded and not `claim`).
- */
-static int check_secret(struct store *s, bool claim)
-{
-	unsigned char found[TOKEN_CHECK_LEN];
-	size_t found_len = 0;
-	enum store_status st;
-
-	st = store_secret_check(s, claim ? app.secrets.set[0].check : NULL, TOKEN_CHECK_LEN,
-				found, &found_len);
-	if (st == STORE_OK && found_len == 0 && claim)  /* recorded meanwhile by another */
-		st = store_secret_check(s, NULL, TOKEN_CHECK_LEN, found, &found_len);
-	if (st != STORE_OK || found_len == 0)
-		return 1;
-	if (token_check_match(&app.secrets, found, found_len) < 0) {
-		fputs(secret_mismatch, stderr);
-		log_msg(LOG_ERROR, "secret", "the server secret does not match this database");
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Before `serve` starts: a database whose schema is older than this binary
  * (it would fail every request) or whose keys were made under another
@@ -176,7 +107,7 @@ static int check_database(void)
 		log_msg(LOG_ERROR, "start", "schema version %d, this keyfin needs %d: "
 			"run `keyfin migrate`", version, store_schema_wanted());
 		rc = -1;
-	} else if (check_secret(s, true) < 0) {
+	} else if (cli_check_secret(&app, s, true) < 0) {
 		rc = -1;
 	}
 	store_free(s);
@@ -249,294 +180,6 @@ static int cmd_serve(void)
 	return pool_run(&app.config, worker_main, worker_reload, &app) == 0 ? 0 : 1;
 }
 
-static int print_key(const struct store_key *key, void *ctx)
-{
-	char token[TOKEN_HEX_LEN + 1], created[RENDER_DATE_LEN + 1], used[RENDER_DATE_LEN + 1];
-
-	(void)ctx;
-	if (key->sealed_len == 0)
-		snprintf(token, sizeof(token), "%s... (hash-only)", key->prefix);
-	else if (token_open(&app.secrets, key->sealed, key->sealed_len, token) < 0)
-		strcpy(token, "(sealed under another secret)");
-	render_format_date(key->created_us, created);
-	render_format_date(key->last_activity_us, used);
-	printf("%s\t%s\t%s\t%s\n", token, key->app_name, created, used);
-	sodium_memzero(token, sizeof(token));
-	return 0;
-}
-
-static int cmd_key(int argc, char **argv, struct store *s)
-{
-	char token[TOKEN_HEX_LEN + 1];
-	enum store_status st;
-
-	if (argc == 3 && strcmp(argv[1], "create") == 0) {
-		char name[APIKEY_NAME_INPUT_MAX + 1];
-		enum apikey_name_check check;
-
-		check = apikey_take_name(argv[2], strlen(argv[2]), name);
-		if (check != APIKEY_NAME_OK) {
-			fprintf(stderr, "keyfin: %s\n", apikey_name_problem(check));
-			return 2;
-		}
-		int64_t created;
-
-		if (apikey_create(&app.secrets, s, name, &cli_actor, app.config.hash_only, token, &created) != STORE_OK)
-			return 1;
-		printf("%s\n", token);
-		sodium_memzero(token, sizeof(token));
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return store_key_list(s, print_key, NULL, NULL) == STORE_OK ? 0 : 1;
-	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-		st = apikey_revoke(&app.secrets, s, argv[2], &cli_actor);
-		if (st != STORE_OK)
-			return 1;
-		/* as the API's DELETE: done once no worker can still accept it */
-		revhold_wait(revhold_window(s));
-		return 0;
-	}
-	fputs(usage, stderr);
-	return 2;
-}
-
-/* The password comes from the environment or stdin, never argv (ps shows it). */
-static int read_password(char *out, size_t len)
-{
-	const char *env = getenv("KEYFIN_USER_PASSWORD");
-	size_t n;
-
-	if (env != NULL) {
-		if (strlen(env) >= len)
-			return -1;
-		strcpy(out, env);
-		return 0;
-	}
-	if (isatty(STDIN_FILENO))
-		fprintf(stderr, "password: ");
-	if (fgets(out, (int)len, stdin) == NULL)
-		return -1;
-	n = strcspn(out, "\r\n");
-	if (out[n] == '\0' && n == len - 1)
-		return -1;      /* longer than the buffer */
-	out[n] = '\0';
-	return 0;
-}
-
-static int print_audit(const struct store_audit_entry *e, void *ctx)
-{
-	char at[RENDER_DATE_LEN + 1], sentence[512];
-
-	(void)ctx;
-	render_format_date(e->at_us, at);
-	audit_describe(e, sentence, sizeof(sentence));
-	printf("%s\t%s\t%s\t%s\t%s\n", at, e->event, e->remote_addr, e->client, sentence);
-	return 0;
-}
-
-static int cmd_audit(int argc, char **argv, struct store *s)
-{
-	struct store_audit_query q = { .has_user = -1, .start = 0, .limit = 50 };
-	char *end;
-
-	if (argc > 2 || (argc == 2 && ((q.limit = strtoll(argv[1], &end, 10)) <= 0 || *end))) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	return store_audit_list(s, &q, print_audit, NULL) == STORE_OK ? 0 : 1;
-}
-
-static int cmd_unlock(const char *name, struct store *s)
-{
-	struct store_user user;
-	enum store_status st = store_user_by_name(s, name, &user);
-
-	if (st == STORE_NOT_FOUND) {
-		fprintf(stderr, "keyfin: no user %s\n", name);
-		return 1;
-	}
-	if (st != STORE_OK || store_user_unlock(s, user.id) != STORE_OK)
-		return 1;
-	fprintf(stderr, "keyfin: user %s unlocked\n", user.name);
-	return 0;
-}
-
-static int cmd_user(int argc, char **argv, struct store *s)
-{
-	char password[ACCOUNT_PASSWORD_MAX + 2];
-	bool admin = false, if_missing = false;
-	struct store_user user;
-	const char *name = NULL, *problem;
-	enum store_status st;
-
-	if (argc == 3 && strcmp(argv[1], "unlock") == 0)
-		return cmd_unlock(argv[2], s);
-	if (argc < 3 || strcmp(argv[1], "add") != 0) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--admin") == 0)
-			admin = true;
-		else if (strcmp(argv[i], "--if-missing") == 0)
-			if_missing = true;
-		else if (name == NULL && argv[i][0] != '-')
-			name = argv[i];
-		else {
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (name == NULL) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if ((problem = account_name_problem(name)) != NULL) {
-		fprintf(stderr, "keyfin: %s\n", problem);
-		return 2;
-	}
-	st = store_user_by_name(s, name, &user);
-	if (st == STORE_OK) {
-		if (if_missing) {
-			fprintf(stderr, "keyfin: user %s exists; nothing to do\n", name);
-			return 0;
-		}
-		fprintf(stderr, "keyfin: user %s exists\n", name);
-		return 1;
-	}
-	if (st != STORE_NOT_FOUND)
-		return 1;
-	if (read_password(password, ACCOUNT_PASSWORD_MAX + 1) != 0) {
-		fprintf(stderr, "keyfin: no password given (KEYFIN_USER_PASSWORD or stdin, "
-			"at most %d bytes)\n", ACCOUNT_PASSWORD_MAX);
-		return 2;
-	}
-	st = account_create(s, name, password, admin, &user);
-	sodium_memzero(password, sizeof(password));
-	if (st == STORE_CONFLICT) {
-		fprintf(stderr, "keyfin: user %s exists\n", name);
-		return if_missing ? 0 : 1;
-	}
-	if (st != STORE_OK)
-		return 1;
-	fprintf(stderr, "keyfin: user %s created%s (id %s)\n", name,
-		admin ? " as an administrator" : "", user.id);
-	return 0;
-}
-
-static int cmd_rotate(struct store *s)
-{
-	int resealed = 0, unopenable = 0;
-	char target[96];
-
-	if (apikey_reseal_all(&app.secrets, s, &resealed, &unopenable) != STORE_OK) {
-		fprintf(stderr, "keyfin: re-sealing stopped after %d keys (see above); "
-			"run it again\n", resealed);
-		return 1;
-	}
-	/* the keys are the current secret's now: it is the database's */
-	if (store_secret_check_set(s, app.secrets.set[0].check, TOKEN_CHECK_LEN) != STORE_OK) {
-		fprintf(stderr, "keyfin: could not record the current secret as the database's; "
-			"run it again\n");
-		return 1;
-	}
-	snprintf(target, sizeof(target), "%d keys re-sealed under the current secret",
-		 resealed);
-	if (store_audit_add(s, "secret.rotate", "Information", &cli_actor, target) != STORE_OK)
-		fprintf(stderr, "keyfin: could not record the rotation in the audit trail\n");
-	fprintf(stderr, "keyfin: %s", target);
-	if (unopenable > 0)
-		fprintf(stderr, "; %d keys could not be re-sealed (hash-only keys keep "
-			"working only while their old secret is given; others were sealed "
-			"under a secret no longer given)", unopenable);
-	fprintf(stderr, "\n");
-	return 0;
-}
-
-/* `auth-cache [set MS]`: the memory window, which lives in the database
- * (sql/0007_auth_cache_window.sql) so that every instance uses one. */
-static int cmd_auth_cache(int argc, char **argv, struct store *s)
-{
-	int window, previous, was;
-	char target[96], *end;
-	long ms;
-
-	if (argc == 1) {
-		if (store_auth_cache_get(s, &window, &previous) != STORE_OK)
-			return 1;
-		printf("%d\n", window);
-		if (previous > window)
-			fprintf(stderr, "keyfin: a change is under way: revocations still wait "
-				"%d ms\n", previous);
-		return 0;
-	}
-	if (argc != 3 || strcmp(argv[1], "set") != 0) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	ms = strtol(argv[2], &end, 10);
-	if (end == argv[2] || *end != '\0' || ms < 0 || ms > CONFIG_AUTH_CACHE_MS_MAX) {
-		fprintf(stderr, "keyfin: auth-cache set: expected milliseconds, 0 to %d\n",
-			CONFIG_AUTH_CACHE_MS_MAX);
-		return 2;
-	}
-	if (store_auth_cache_set(s, (int)ms, &was, &previous) != STORE_OK)
-		return 1;
-	snprintf(target, sizeof(target), "%d ms to %ld ms", was, ms);
-	if (store_audit_add(s, "settings.auth_cache", "Information", &cli_actor, target) != STORE_OK)
-		fprintf(stderr, "keyfin: could not record the change in the audit trail\n");
-	if (previous > ms) {
-		/* a worker may have read the old window just before the change
-		 * committed: revocations wait it until then */
-		fprintf(stderr, "keyfin: waiting %d ms for workers still using the old window\n",
-			previous);
-		revhold_wait(previous);
-	}
-	if (store_auth_cache_settled(s, (int)ms, previous) != STORE_OK) {
-		fprintf(stderr, "keyfin: the window is %ld ms, but revocations still wait %d ms: "
-			"run this command again\n", ms, previous);
-		return 1;
-	}
-	fprintf(stderr, "keyfin: the memory window is %ld ms on every instance (was %d ms); "
-		"KEYFIN_AUTH_CACHE_MS can only lower it for an instance\n", ms, was);
-	return 0;
-}
-
-/* `secret check`, `secret adopt`, `secret rotate` (generate needs no store). */
-static int cmd_secret(int argc, char **argv, struct store *s)
-{
-	int rc;
-
-	if (argc != 2) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "rotate") == 0)
-		return cmd_rotate(s);
-	if (strcmp(argv[1], "check") == 0) {
-		rc = check_secret(s, false);
-		if (rc == 0)
-			fprintf(stderr, "keyfin: the server secret is this database's\n");
-		else if (rc > 0)
-			fprintf(stderr, "keyfin: no secret is recorded in this database yet "
-				"(`keyfin serve` records its secret when it first starts)\n");
-		return rc < 0 ? 1 : 0;
-	}
-	if (strcmp(argv[1], "adopt") == 0) {
-		if (store_secret_check_set(s, app.secrets.set[0].check, TOKEN_CHECK_LEN) != STORE_OK)
-			return 1;
-		if (store_audit_add(s, "secret.adopt", "Warning", &cli_actor,
-				    "the current server secret made the database's") != STORE_OK)
-			fprintf(stderr, "keyfin: could not record this in the audit trail\n");
-		fprintf(stderr, "keyfin: the current server secret is now this database's; keys "
-			"and sessions made under another secret no longer work\n");
-		return 0;
-	}
-	fputs(usage, stderr);
-	return 2;
-}
-
 static int cmd_with_store(int argc, char **argv)
 {
 	struct store *s;
@@ -547,22 +190,22 @@ static int cmd_with_store(int argc, char **argv)
 	s = open_store();
 	if (s == NULL)
 		return 1;
-	if (strcmp(argv[0], "key") == 0 && check_secret(s, true) < 0) {
+	if (strcmp(argv[0], "key") == 0 && cli_check_secret(&app, s, true) < 0) {
 		store_free(s);
 		return 1;
 	}
 	if (strcmp(argv[0], "migrate") == 0)
 		rc = argc == 1 ? (run_migrate(s) == 0 ? 0 : 1) : 2;
 	else if (strcmp(argv[0], "key") == 0)
-		rc = cmd_key(argc, argv, s);
+		rc = cli_key(&app, argc, argv, s);
 	else if (strcmp(argv[0], "audit") == 0)
-		rc = cmd_audit(argc, argv, s);
+		rc = cli_audit(argc, argv, s);
 	else if (strcmp(argv[0], "secret") == 0)
-		rc = cmd_secret(argc, argv, s);
+		rc = cli_secret(&app, argc, argv, s);
 	else if (strcmp(argv[0], "auth-cache") == 0)
-		rc = cmd_auth_cache(argc, argv, s);
+		rc = cli_auth_cache(argc, argv, s);
 	else
-		rc = cmd_user(argc, argv, s);
+		rc = cli_user(argc, argv, s);
 	store_free(s);
 	return rc;
 }
@@ -577,7 +220,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "keyfin: no C.UTF-8 locale: user names are checked as ASCII\n");
 
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		fputs(usage, stdout);
+		cli_usage(stdout);
 		config_print_help(stdout);
 		return argc > 1 ? 0 : 2;
 	}
@@ -605,6 +248,6 @@ int main(int argc, char **argv)
 	    strcmp(cmd, "audit") == 0 || strcmp(cmd, "secret") == 0 ||
 	    strcmp(cmd, "auth-cache") == 0)
 		return cmd_with_store(argc - 1, argv + 1);
-	fputs(usage, stderr);
+	cli_usage(stderr);
 	return 2;
 }
