@@ -65,21 +65,25 @@ test('at /keyfin/web/ the page signs in, lists and creates keys through /keyfin/
 
   await page.goto('/keyfin/');
   assert.equal(new URL(page.url()).pathname, '/keyfin/web/', '/keyfin/ redirects to the page');
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(F.adminPassword);
+  await page.locator('#login-form').getByLabel('User name').fill('admin');
+  await page.locator('#login-form').getByLabel('Password').fill(F.adminPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor();
 
   await page.getByRole('button', { name: 'New key' }).click();
-  await page.getByLabel('App name').fill('Heimdall');
-  await page.getByRole('button', { name: 'Create' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New API key' });
+  await dialog.waitFor();
+  await dialog.getByLabel('App name').fill('Heimdall');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('region', { name: 'New key for Heimdall' }).waitFor();
   await page.locator('#keys-body tr').filter({ hasText: 'Heimdall' }).first().waitFor();
   const session = await page.evaluate(() => JSON.parse(sessionStorage.getItem('keyfin.session')).token);
   F.remember(session);
 
   const api = requests.filter((r) => !r.url.pathname.startsWith('/keyfin/web/'));
   assert.ok(api.some((r) => r.method === 'POST' && r.url.pathname === '/keyfin/Users/AuthenticateByName'), 'signed in at /keyfin/');
-  assert.ok(api.some((r) => r.method === 'POST' && r.url.pathname === '/keyfin/Auth/Keys'), 'created at /keyfin/Auth/Keys');
+  assert.ok(api.some((r) => r.method === 'POST' && /^\/keyfin\/(keyfin\/)?v1\/keys$/.test(r.url.pathname)),
+    `created through keyfin's /v1/keys under /keyfin/: ${api.map((r) => `${r.method} ${r.url.pathname}`).join(', ')}`);
   for (const r of api) assert.ok(r.url.pathname.startsWith('/keyfin/'), `${r.method} ${r.url.pathname} is keyfin's`);
   assert.deepEqual(jellyfinSaw, [], 'nothing of the page reached Jellyfin');
 
