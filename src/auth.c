@@ -216,6 +216,10 @@ int auth_require(struct app *app, struct caller *c, enum auth_level level,
 			 * credentials known good here are looked up */
 			c->retry_after = throttle_wait(c->remote_addr, monotime_ms());
 			if (c->retry_after > 0 && !throttle_is_good(digests[0])) {
+				/* a refused attempt counts too: while a flood goes
+				 * on its address stays throttled, instead of having
+				 * one token a second looked up as it is forgiven */
+				(void)throttle_failed(c->remote_addr, monotime_ms());
 				metrics_auth_throttled();
 				return 429;
 			}
