@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "keyfin/http.h"
 #include "keyfin/log.h"
 #include "keyfin/monotime.h"
 
@@ -22,8 +23,13 @@ int conns_init(struct conns *c, int listen_fd)
 				  .data.u32 = CONNS_LISTEN };
 	int rc;
 
+	struct sockaddr_storage addr;
+	socklen_t addr_len = sizeof(addr);
+
 	memset(c, 0, sizeof(*c));
 	c->listen_fd = listen_fd;
+	c->tcp = getsockname(listen_fd, (struct sockaddr *)&addr, &addr_len) == 0 &&
+		 (addr.ss_family == AF_INET || addr.ss_family == AF_INET6);
 	/* listen_sock -1: libfcgi never accepts by itself (it would block) */
 	for (int i = 0; i < CONNS_MAX; i++)
 		if (FCGX_InitRequest(&c->fr[i], -1, 0) != 0)
@@ -106,8 +112,9 @@ static int conns_accept(struct conns *c)
 	 * flight.  Only nginx reaches the socket, and it sends whole requests
 	 * (fastcgi_request_buffering on). */
 	/* over TCP (KEYFIN_LISTEN host:port) a kept connection must not wait
-	 * for Nagle between libfcgi's records; fails harmlessly on unix */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	 * for Nagle between libfcgi's records */
+	if (c->tcp)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fr[i].ipcFd = fd;
 	c->in_epoll[i] = 0;
 	return i;
@@ -173,12 +180,14 @@ FCGX_Request *conns_next(struct conns *c, volatile int *stop, int timeout_ms,
 	}
 }
 
-void conns_done(struct conns *c, FCGX_Request *fr)
+void conns_answer(struct conns *c, FCGX_Request *fr, char *answer, size_t len)
 {
 	int i = (int)(fr - c->fr);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT,
 				  .data.u32 = (uint32_t)i };
 
+	http_write_deferred(fr, answer, len);
+	http_finish(fr);
 	if (fr->ipcFd < 0) {    /* not kept: libfcgi closed it */
 		c->state[i] = CONN_FREE;
 		return;

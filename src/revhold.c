@@ -66,10 +66,8 @@ int revhold_send_due(struct revhold *h, bool wait)
 		if (h->due_us[i] == 0)
 			continue;
 		if (h->due_us[i] <= now) {
-			http_write_deferred(h->fr[i], h->answer[i], h->answer_len[i]);
+			conns_answer(h->conns, h->fr[i], h->answer[i], h->answer_len[i]);
 			h->answer[i] = NULL;
-			http_finish(h->fr[i]);
-			conns_done(h->conns, h->fr[i]);
 			h->fr[i] = NULL;
 			h->due_us[i] = 0;
 			h->count--;

@@ -141,9 +141,7 @@ int worker_main(int listen_fd, volatile int *stop, void *ctx)
 			revhold_keep(&held, fr, hold_ms, answer, answer_len);
 			continue;
 		}
-		http_write_deferred(fr, answer, answer_len);
-		http_finish(fr);
-		conns_done(&conns, fr);
+		conns_answer(&conns, fr, answer, answer_len);
 	}
 	/* what is held goes out in its time, also when leaving on an error */
 	while (held.count > 0)

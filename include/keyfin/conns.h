@@ -21,6 +21,8 @@
 #ifndef KEYFIN_CONNS_H
 #define KEYFIN_CONNS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <fcgiapp.h>
@@ -39,6 +41,7 @@ enum conns_none {
 struct conns {
 	int epfd;
 	int listen_fd;
+	bool tcp;                       /* the listening socket is TCP */
 	FCGX_Request fr[CONNS_MAX];
 	uint8_t state[CONNS_MAX];       /* enum in conns.c */
 	uint8_t in_epoll[CONNS_MAX];    /* registered since its last accept */
@@ -60,9 +63,10 @@ int conns_init(struct conns *c, int listen_fd);
 FCGX_Request *conns_next(struct conns *c, volatile int *stop, int timeout_ms,
 			 enum conns_none *none);
 
-/* After the answer went out (http_finish): the connection waits for the
- * next request, or its slot is free if it was closed. */
-void conns_done(struct conns *c, FCGX_Request *fr);
+/* Write the request's answer (kept by http_defer; taken over, NULL for
+ * one already written), end the request (http_finish), and keep its
+ * connection waiting for the next, or free its slot if it was closed. */
+void conns_answer(struct conns *c, FCGX_Request *fr, char *answer, size_t len);
 
 /* Leaving: closes every connection and the epoll set. */
 void conns_close(struct conns *c);
